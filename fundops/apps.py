@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FundopsConfig(AppConfig):
+    name = "fundops"
+    verbose_name = "Funds and members"

@@ -1,0 +1,244 @@
+"""The core every app shares: users and roles, member organisations, donors, funds,
+calls, contributions, and the audit trail every state change writes to."""
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+from .money import CURRENCY_CHOICES
+from .regions import region_for
+
+MONEY = dict(max_digits=18, decimal_places=4)
+RATE = dict(max_digits=20, decimal_places=10)
+
+
+def _public_ref():
+    return "ORG-" + secrets.token_hex(5).upper()
+
+
+class User(AbstractUser):
+    """A person. Applicants belong to a member organisation; donor users to a donor."""
+
+    organization = models.ForeignKey(
+        "Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="users"
+    )
+    donor = models.ForeignKey(
+        "Donor", null=True, blank=True, on_delete=models.SET_NULL, related_name="users"
+    )
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class Organization(models.Model):
+    class RegistrationStatus(models.TextChoices):
+        REGISTERED = "registered", "Registered"
+        UNREGISTERED = "unregistered", "Unregistered group"
+        FISCALLY_SPONSORED = "fiscally_sponsored", "Fiscally sponsored"
+
+    name = models.CharField(max_length=255)
+    org_id = models.CharField(
+        "organisation identifier",
+        max_length=100,
+        unique=True,
+        help_text="org-id.guide form, e.g. GB-CHC-1164883; unregistered groups get the publisher prefix.",
+    )
+    country = CountryField()
+    city = models.CharField(max_length=120, blank=True)
+    registration_status = models.CharField(
+        max_length=20, choices=RegistrationStatus.choices, default=RegistrationStatus.REGISTERED
+    )
+    registration_number = models.CharField(max_length=100, blank=True)
+    at_risk = models.BooleanField(
+        default=False,
+        help_text="Never named, nor its country shown, in donor reports, exports or open data.",
+    )
+    # Shown instead of org_id wherever an at-risk organisation must stay unidentifiable.
+    public_ref = models.CharField(max_length=20, unique=True, default=_public_ref, editable=False)
+    contact_name = models.CharField(max_length=120, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    website = models.URLField(blank=True)
+    member_since = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["country"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def region(self):
+        return region_for(self.country.code)
+
+
+class Donor(models.Model):
+    class Kind(models.TextChoices):
+        FOUNDATION = "foundation", "Foundation"
+        GOVERNMENT = "government", "Government"
+        MULTILATERAL = "multilateral", "Multilateral"
+        CORPORATE = "corporate", "Corporate"
+        INDIVIDUAL = "individual", "Individual"
+
+    name = models.CharField(max_length=255)
+    slug = models.SlugField("donor id", max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FOUNDATION)
+    country = CountryField(blank=True)
+    contact_email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Fund(models.Model):
+    class Kind(models.TextChoices):
+        POOLED = "pooled", "Pooled multi-donor fund"
+        RAPID_RESPONSE = "rapid_response", "Rapid-response fund"
+
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.POOLED)
+    description = models.TextField(blank=True)
+    base_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    min_grant = models.DecimalField(**MONEY, default=Decimal("0"), validators=[MinValueValidator(0)])
+    max_grant = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    decision_target_hours = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Rapid-response funds: hours from submission to decision."
+    )
+    reviews_required = models.PositiveSmallIntegerField(default=2)
+    blind_review = models.BooleanField(default=False, help_text="Reviewers do not see the organisation's name.")
+    opens_on = models.DateField()
+    closes_on = models.DateField(null=True, blank=True)
+    eligible_countries = CountryField(multiple=True, blank=True, help_text="Empty means every country.")
+    eligible_regions = models.JSONField(
+        default=list, blank=True, help_text="UN M49 sub-regions, e.g. [\"Eastern Africa\"]. Empty means every region."
+    )
+    grant_ref_prefix = models.CharField(
+        max_length=40, help_text="Award references start with this, e.g. GJN-COVID19."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_grant__gte=models.F("min_grant")), name="fund_max_grant_gte_min"),
+            models.CheckConstraint(condition=Q(reviews_required__gte=1), name="fund_reviews_required_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_rapid_response(self):
+        return self.kind == self.Kind.RAPID_RESPONSE
+
+    def is_open(self, on=None):
+        on = on or timezone.localdate()
+        return self.opens_on <= on and (self.closes_on is None or on <= self.closes_on)
+
+    def is_country_eligible(self, country_code):
+        codes = [c.code for c in self.eligible_countries]
+        if codes and country_code in codes:
+            return True
+        if self.eligible_regions and region_for(country_code) in self.eligible_regions:
+            return True
+        return not codes and not self.eligible_regions
+
+    def get_absolute_url(self):
+        return reverse("fund_dashboard", args=[self.slug])
+
+
+class Call(models.Model):
+    """A round within a fund (with open and close times) or a rolling window."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="calls")
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=100)
+    is_rolling = models.BooleanField(default=False)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField(null=True, blank=True)
+    guidance = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["fund", "opens_at"]
+        constraints = [models.UniqueConstraint(fields=["fund", "slug"], name="call_unique_slug_per_fund")]
+
+    def __str__(self):
+        return f"{self.fund.name} — {self.name}"
+
+    def is_open(self, at=None):
+        at = at or timezone.now()
+        return self.opens_at <= at and (self.is_rolling or self.closes_at is None or at <= self.closes_at)
+
+
+class Contribution(models.Model):
+    """Money a donor gives a fund; base_amount is fixed with the rate actually used."""
+
+    class Status(models.TextChoices):
+        PLEDGED = "pledged", "Pledged"
+        RECEIVED = "received", "Received"
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="contributions")
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="contributions")
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    fx_rate = models.DecimalField("FX rate to base", **RATE, help_text="Base-currency units per one unit.")
+    fx_date = models.DateField("FX rate date")
+    base_amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLEDGED)
+    pledged_on = models.DateField(null=True, blank=True)
+    received_on = models.DateField(null=True, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["fund", "-received_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="contribution_amount_positive"),
+            models.CheckConstraint(condition=Q(fx_rate__gt=0), name="contribution_rate_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="received") | Q(received_on__isnull=False),
+                name="contribution_received_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.donor} → {self.fund}: {self.currency} {self.amount}"
+
+
+class AuditEntry(models.Model):
+    """One row per state change of anything with a state machine: who, when, from, to, note."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(default=timezone.now)
+    transition = models.CharField(max_length=60)
+    from_state = models.CharField(max_length=30)
+    to_state = models.CharField(max_length=30)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.from_state} → {self.to_state}"

@@ -1,0 +1,2 @@
+"""Models of reports."""
+from django.db import models  # noqa: F401

@@ -1,0 +1,2 @@
+"""Models of reviews."""
+from django.db import models  # noqa: F401
