@@ -1,4 +1,6 @@
 """Awards (grants), their tranches and the payments that pay them out."""
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,6 +10,10 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from fundops import roles
 from fundops.models import MONEY, RATE, Fund, Organization
 from fundops.money import CURRENCY_CHOICES
+
+
+def _public_reference():
+    return "UND-" + secrets.token_hex(5).upper()
 
 
 class Grant(models.Model):
@@ -21,6 +27,8 @@ class Grant(models.Model):
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="grants")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="grants")
     reference = models.CharField(max_length=60, unique=True)
+    # Shown instead of `reference` wherever the grantee is at risk (fundops/disclosure.py).
+    public_reference = models.CharField(max_length=20, unique=True, default=_public_reference, editable=False)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     fx_rate = models.DecimalField("FX rate to base", **RATE)
