@@ -1,0 +1,18 @@
+"""Data exchange: importing a fund's history from CSV/XLSX (one engine for the command and the
+admin) — organisations, donors, contributions, grants and payments. Formats: docs/data-formats.md.
+"""
+from .engine import IMPORTERS, ImportRefused, ImportReport, RowProblem, read_sheet, run_import
+
+__all__ = ["IMPORTERS", "ImportRefused", "ImportReport", "RowProblem", "KINDS", "read_sheet", "run_import"]
+
+
+def _register_kinds():
+    from . import core  # noqa: F401
+    try:
+        from . import history  # noqa: F401  (grants and payments, through the awards services)
+    except ImportError:
+        pass
+
+
+_register_kinds()
+KINDS = list(IMPORTERS)
