@@ -1,0 +1,167 @@
+"""Open data: a fund's grants as a 360Giving grant package, and its validation against the local schema.
+
+At-risk grantees are published the way fundops/disclosure.py says: no name, no identifying number,
+a generated identifier, located only by region — and no title or description of theirs, since
+free text written by or about a grantee can name it or its town.
+"""
+import datetime
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.text import slugify
+from django_countries import countries
+
+from disbursements.models import PAID_STATES, Grant
+from fundops import disclosure
+from fundops.regions import region_for
+
+SCHEMA_VERSION = "1.4"
+PACKAGE_SCHEMA = "360-giving-package-schema.json"
+GRANT_SCHEMA = "360-giving-schema.json"
+# The package schema names the grant schema by this URL; we register the local copy under it.
+GRANT_SCHEMA_URL = "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.2/schema/360-giving-schema.json"
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+THEME_VOCABULARY = "fundops-themes"
+
+
+def default_schema_dir():
+    return Path(getattr(settings, "FUNDOPS_360GIVING_SCHEMA_DIR", settings.BASE_DIR.parent / "shared" / "data" / "360giving"))
+
+
+def _number(amount):
+    """A Decimal as a JSON number. Amounts have at most 15 significant digits, and a float's
+    repr() is the shortest text that round-trips, so the file shows exactly the stored amount."""
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def _funder():
+    return {
+        "id": getattr(settings, "FUNDOPS_FUNDER_ORG_ID", settings.FUNDOPS_ORG_PREFIX),
+        "name": getattr(settings, "FUNDOPS_FUNDER_NAME", "Grassroots Justice Network"),
+    }
+
+
+def _recipient(organization):
+    if organization.at_risk:
+        # A generated id under the publisher's org prefix: points at nobody outside the fund.
+        return {
+            "id": f"{settings.FUNDOPS_ORG_PREFIX}-{disclosure.public_organization_id(organization)}",
+            "name": disclosure.public_organization_name(organization),
+            "location": [{"name": disclosure.public_location(organization, organization.country.code)[1]}],
+        }
+    code = organization.country.code
+    recipient = {
+        "id": disclosure.public_organization_id(organization),
+        "name": disclosure.public_organization_name(organization),
+        "addressCountry": countries.name(code),
+        "location": [{"name": countries.name(code), "countryCode": code, "geoCode": code}],
+    }
+    if organization.city:
+        recipient["addressLocality"] = organization.city
+    return recipient
+
+
+def _beneficiary_locations(grant):
+    codes = grant.application.country_codes
+    if grant.organization.at_risk:
+        regions = sorted({region_for(code) for code in codes})
+        return [{"name": disclosure.undisclosed_region_label(region)} for region in regions]
+    return [{"name": countries.name(code), "countryCode": code, "geoCode": code} for code in codes]
+
+
+def _planned_dates(application):
+    if not application.planned_start:
+        return None
+    event = {"startDate": application.planned_start.isoformat()}
+    if application.planned_end:
+        event["endDate"] = application.planned_end.isoformat()
+        start, end = application.planned_start, application.planned_end
+        event["duration"] = max(0, (end.year - start.year) * 12 + end.month - start.month)
+    return [event]
+
+
+def grant_record(grant):
+    """One grant in the 360Giving shape (the grant schema's field names)."""
+    application, organization, fund = grant.application, grant.organization, grant.fund
+    at_risk = organization.at_risk
+    title = f"{fund.name} grant" if at_risk else (application.title or f"{fund.name} grant")
+    description = (
+        "A grant to an organisation whose name and location are withheld for its safety."
+        if at_risk else (application.summary or title)
+    )
+    record = {
+        "id": f"{settings.FUNDOPS_PUBLISHER_PREFIX}-{disclosure.public_grant_reference(grant)}",
+        "title": title,
+        "description": description,
+        "currency": grant.currency,
+        "amountAwarded": _number(grant.amount),
+        "amountDisbursed": _number(grant.disbursed or 0),
+        "awardDate": timezone.localtime(grant.decided_at).date().isoformat(),
+        "recipientOrganization": [_recipient(organization)],
+        "fundingOrganization": [_funder()],
+        "grantProgramme": [{"code": fund.slug, "title": fund.name}],
+        "beneficiaryLocation": _beneficiary_locations(grant),
+    }
+    if application.requested_amount and application.requested_currency == grant.currency:
+        record["amountAppliedFor"] = _number(application.requested_amount)
+    planned = _planned_dates(application)
+    if planned:
+        record["plannedDates"] = planned
+    if application.themes:
+        record["classifications"] = [
+            {"vocabulary": THEME_VOCABULARY, "code": slugify(theme), "title": theme} for theme in application.themes
+        ]
+    if application.call_id:
+        record["fromOpenCall"] = "Yes"
+    return record
+
+
+def fund_grants(fund):
+    """Grants a fund publishes: every standing award, and cancelled ones that paid something out."""
+    return (
+        Grant.objects.filter(fund=fund)
+        .select_related("application", "organization", "fund")
+        .annotate(disbursed=Sum("payments__amount", filter=Q(payments__state__in=PAID_STATES)))
+        .filter(Q(status=Grant.Status.ACTIVE) | Q(disbursed__gt=0))
+        .order_by("decided_at", "reference")
+    )
+
+
+def grant_package(fund, *, issued=None):
+    """The fund's grants as a 360Giving package ({"grants": [...]} plus metadata)."""
+    issued = issued or timezone.localdate()
+    return {
+        "version": SCHEMA_VERSION,
+        "title": f"{fund.name}: grants",
+        "description": f"Grants made by the {fund.name}, published with the 360Giving Data Standard.",
+        "issued": issued.isoformat() if isinstance(issued, datetime.date) else issued,
+        "publisher": _funder(),
+        "license": LICENSE,
+        "grants": [grant_record(grant) for grant in fund_grants(fund)],
+    }
+
+
+def package_errors(package, schema_dir=None):
+    """Every way the package breaks the 360Giving schema, as readable lines; [] when valid.
+
+    The package schema's $ref to the grant schema resolves to the local copy (a `referencing`
+    Registry), so validating never touches the network.
+    """
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    schema_dir = Path(schema_dir or default_schema_dir())
+    package_schema = json.loads((schema_dir / PACKAGE_SCHEMA).read_text(encoding="utf-8"))
+    grant_schema = json.loads((schema_dir / GRANT_SCHEMA).read_text(encoding="utf-8"))
+    grant_resource = Resource.from_contents(grant_schema)
+    registry = Registry().with_resources([(GRANT_SCHEMA_URL, grant_resource), (grant_schema["$id"], grant_resource)])
+    validator = Draft202012Validator(
+        package_schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    return [
+        f"{'/'.join(str(part) for part in error.absolute_path) or '(package)'}: {error.message}"
+        for error in sorted(validator.iter_errors(package), key=lambda e: list(map(str, e.absolute_path)))
+    ]
