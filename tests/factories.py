@@ -165,3 +165,66 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     grant = factory.LazyAttribute(lambda p: p.tranche.grant)
     amount = factory.LazyAttribute(lambda p: p.tranche.amount)
     currency = factory.LazyAttribute(lambda p: p.grant.currency)
+
+
+# Reviews -------------------------------------------------------------------------------
+
+
+class RubricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Rubric"
+        django_get_or_create = ("fund",)
+
+    fund = factory.SubFactory(FundFactory)
+    mode = "scoring"
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Criterion"
+
+    rubric = factory.SubFactory(RubricFactory)
+    title = factory.Sequence(lambda n: f"Community rootedness {n}")
+    guidance = "Is the organisation led by and accountable to the community it serves?"
+    max_score = 5
+    weight = Decimal("1")
+    order = factory.Sequence(lambda n: n)
+
+
+def _rubric_for(fund):
+    """The fund's rubric, with two weighted criteria created when it has none."""
+    from reviews.models import Rubric
+
+    rubric = Rubric.objects.filter(fund=fund).first() or RubricFactory(fund=fund)
+    if not rubric.is_panel and not rubric.criteria.exists():
+        CriterionFactory(rubric=rubric, title="Community rootedness", max_score=5, weight=Decimal("2"))
+        CriterionFactory(rubric=rubric, title="Feasibility", max_score=10, weight=Decimal("1"))
+    return rubric
+
+
+def submit_reviews_for(application, count, *, officer=None, score="max", recommendation="fund"):
+    """Through the review services: `count` new reviewers are assigned, declare no conflict and
+    submit full scores (or panel votes to fund) — the application becomes ready for decision.
+    The application must be in review. Returns the reviewer users."""
+    from reviews import services
+
+    officer = officer or UserFactory(roles=["program_officer"])
+    rubric = _rubric_for(application.fund)
+    reviewers = []
+    for _ in range(count):
+        reviewer = UserFactory(roles=["reviewer"])
+        assignment = services.assignment_create(application=application, reviewer=reviewer, by=officer)
+        services.conflict_declare(assignment=assignment, by=reviewer, has_conflict=False)
+        if rubric.is_panel:
+            services.panel_vote_cast(assignment=assignment, by=reviewer, vote="fund", note="Urgent and well placed.")
+        else:
+            scores = {
+                c.pk: {"score": c.max_score if score == "max" else score, "comment": "Clear and well evidenced."}
+                for c in rubric.criteria.all()
+            }
+            services.review_submit(
+                assignment=assignment, by=reviewer, scores=scores, recommendation=recommendation,
+                comment="A strong, community-led proposal.",
+            )
+        reviewers.append(reviewer)
+    return reviewers

@@ -1,0 +1,522 @@
+"""Every write about reviews: rubric set-up, assignments (by hand and automatic), conflict-of-
+interest declarations and recusals, scoring and submission, reopening, panel votes.
+
+State changes go through fundops.audit.transition_with_audit, so each one and its audit row
+are saved together; creating an assignment writes its own audit row in the same transaction.
+"""
+import datetime
+import heapq
+from collections import Counter, defaultdict
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.models import Application, State
+from fundops import roles
+from fundops.audit import TransitionNotAllowed, transition_with_audit
+from fundops.models import AuditEntry, Fund, User
+
+from .models import (
+    Assignment,
+    ConflictDeclaration,
+    Criterion,
+    PanelTieBreak,
+    PanelVote,
+    Recommendation,
+    Review,
+    ReviewerPoolMember,
+    Rubric,
+    Score,
+    StandingConflict,
+)
+from .scoring import weighted_score
+from .selectors import IN_REVIEW_STATES, panel_result
+
+# How long a reviewer has on a pooled fund's application; rapid-response funds use their decision target.
+DEFAULT_REVIEW_DAYS = 14
+# States in which an application is no longer reviewed: its open assignments are cancelled.
+OUT_OF_REVIEW_STATES = {State.DECLINED, State.WITHDRAWN, State.APPROVED, State.CANCELLED}
+
+
+def _require_officer(user):
+    if not roles.is_program_officer(user):
+        raise PermissionDenied("Only a program officer can do this.")
+
+
+def _audit_created(obj, *, by, transition, to_state, note=""):
+    return AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        actor=by,
+        transition=transition,
+        from_state="",
+        to_state=to_state,
+        note=note,
+    )
+
+
+def _transition(obj, transition, *, by, note="", **kwargs):
+    try:
+        return transition_with_audit(obj=obj, transition=transition, by=by, note=note, state_field="status", **kwargs)
+    except TransitionNotAllowed as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+# Rubric and pool ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rubric_set(*, fund, by, mode=Rubric.Mode.SCORING, instructions=""):
+    _require_officer(by)
+    if mode == Rubric.Mode.PANEL_VOTE and not fund.is_rapid_response:
+        raise ValidationError({"mode": ["Only a rapid-response fund can decide by panel vote."]})
+    rubric, _ = Rubric.objects.update_or_create(fund=fund, defaults={"mode": mode, "instructions": instructions})
+    return rubric
+
+
+@transaction.atomic
+def criterion_add(*, rubric, by, title, max_score, weight, guidance="", order=None):
+    _require_officer(by)
+    errors = {}
+    if not title.strip():
+        errors["title"] = ["Give the criterion a title."]
+    if max_score is None or int(max_score) < 1:
+        errors["max_score"] = ["The maximum score must be at least 1."]
+    if weight is None or weight <= 0:
+        errors["weight"] = ["The weight must be more than 0."]
+    if errors:
+        raise ValidationError(errors)
+    if Score.objects.filter(criterion__rubric=rubric).exists():
+        raise ValidationError("Reviews have already been scored against this rubric; its criteria can no longer change.")
+    if order is None:
+        order = rubric.criteria.count() + 1
+    return Criterion.objects.create(
+        rubric=rubric, title=title.strip(), guidance=guidance, max_score=max_score, weight=weight, order=order
+    )
+
+
+@transaction.atomic
+def reviewer_pool_add(*, fund, reviewer, by):
+    _require_officer(by)
+    if not roles.is_reviewer(reviewer):
+        raise ValidationError({"reviewer": [f"{reviewer} does not hold the reviewer role."]})
+    member, _ = ReviewerPoolMember.objects.get_or_create(fund=fund, reviewer=reviewer)
+    return member
+
+
+def reviewer_pool(*, fund):
+    """The fund's pool of reviewers; when none is set up, every active reviewer."""
+    reviewers = User.objects.filter(is_active=True, groups__name=roles.REVIEWER)
+    if ReviewerPoolMember.objects.filter(fund=fund).exists():
+        reviewers = reviewers.filter(review_pools__fund=fund)
+    return reviewers.distinct().order_by("id")
+
+
+# Assignments ----------------------------------------------------------------------------
+
+
+def _due_at(application, now):
+    fund = application.fund
+    if fund.is_rapid_response and fund.decision_target_hours:
+        start = application.submitted_at or now
+        # Leave the program officer the last quarter of the decision window.
+        return max(start + datetime.timedelta(hours=fund.decision_target_hours * 3 / 4), now + datetime.timedelta(hours=12))
+    return now + datetime.timedelta(days=DEFAULT_REVIEW_DAYS)
+
+
+def _assignment_errors(*, application, reviewer):
+    if application.state not in IN_REVIEW_STATES:
+        return {"application": [f"This application is {application.get_state_display().lower()}, not in review."]}
+    if not roles.has_role(reviewer, roles.REVIEWER) or not reviewer.is_active:
+        return {"reviewer": [f"{reviewer} is not a reviewer."]}
+    if reviewer.organization_id and reviewer.organization_id == application.organization_id:
+        return {"reviewer": [f"{reviewer} is a member of the applicant organisation."]}
+    if StandingConflict.objects.filter(reviewer=reviewer, organization_id=application.organization_id).exists():
+        return {"reviewer": [f"{reviewer} has declared a conflict of interest with the applicant organisation."]}
+    if Assignment.objects.filter(application=application, reviewer=reviewer).exists():
+        return {"reviewer": [f"{reviewer} is already assigned to this application."]}
+    return None
+
+
+@transaction.atomic
+def assignment_create(*, application, reviewer, by, due_at=None, note=""):
+    """A program officer asks one reviewer to review one application."""
+    _require_officer(by)
+    application = Application.objects.select_related("fund").get(pk=application.pk)
+    errors = _assignment_errors(application=application, reviewer=reviewer)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                application=application, reviewer=reviewer, assigned_by=by, assigned_at=now,
+                due_at=due_at or _due_at(application, now),
+            )
+    except IntegrityError as exc:  # a second officer assigned the same reviewer a moment ago
+        raise ValidationError({"reviewer": [f"{reviewer} is already assigned to this application."]}) from exc
+    _audit_created(assignment, by=by, transition="assign", to_state=assignment.status, note=note)
+    return assignment
+
+
+@transaction.atomic
+def assignments_auto(*, fund, by, call=None):
+    """Give every application in review the fund's required number of reviewers, spreading
+    the load evenly over the pool (most and least loaded differ by at most one) and never
+    picking a member of the applicant organisation or someone with a declared conflict.
+
+    A fixed handful of queries and one bulk insert, so a call of thousands assigns at once.
+    """
+    _require_officer(by)
+    # One automatic assignment per fund at a time: the second waits and sees the first's rows.
+    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+    needed = fund.reviews_required
+    pool = list(reviewer_pool(fund=fund).values_list("id", "organization_id"))
+    if not pool:
+        raise ValidationError("There are no reviewers in this fund's pool to assign.")
+    pool_ids = [rid for rid, _ in pool]
+    org_of = dict(pool)
+    conflicts = set(
+        StandingConflict.objects.filter(reviewer_id__in=pool_ids).values_list("reviewer_id", "organization_id")
+    )
+    applications = Application.objects.filter(fund=fund, state__in=IN_REVIEW_STATES)
+    if call is not None:
+        applications = applications.filter(call=call)
+    targets = list(applications.order_by("submitted_at", "id").values_list("id", "organization_id", "submitted_at"))
+    taken = defaultdict(set)
+    active = Counter()
+    for app_id, reviewer_id, status in Assignment.objects.filter(application__in=applications).values_list(
+        "application_id", "reviewer_id", "status"
+    ):
+        taken[app_id].add(reviewer_id)
+        if status in Assignment.ACTIVE:
+            active[app_id] += 1
+    load = Counter({rid: 0 for rid in pool_ids})
+    for row in (
+        Assignment.objects.filter(application__fund=fund, reviewer_id__in=pool_ids, status__in=Assignment.ACTIVE)
+        .values("reviewer_id")
+        .annotate(n=Count("id"))
+    ):
+        load[row["reviewer_id"]] = row["n"]
+
+    def eligible(rid, app_id, org_id):
+        return rid not in taken[app_id] and org_of[rid] != org_id and (rid, org_id) not in conflicts
+
+    heap = [(load[rid], rid) for rid in pool_ids]
+    heapq.heapify(heap)
+    new = []  # [app_id, org_id, reviewer_id, submitted_at]
+    for app_id, org_id, submitted_at in targets:
+        picked, skipped = [], []
+        while len(picked) < needed - active[app_id] and heap:
+            entry = heapq.heappop(heap)
+            (picked if eligible(entry[1], app_id, org_id) else skipped).append(entry)
+        for n, rid in picked:
+            taken[app_id].add(rid)
+            load[rid] += 1
+            new.append([app_id, org_id, rid, submitted_at])
+            heapq.heappush(heap, (n + 1, rid))
+        for entry in skipped:
+            heapq.heappush(heap, entry)
+    _rebalance(new, load, eligible, taken)
+
+    now = timezone.now()
+    hours = fund.decision_target_hours if fund.is_rapid_response else None
+    assignments = []
+    for app_id, _org, rid, submitted_at in new:
+        if hours:
+            start = submitted_at or now
+            due = max(start + datetime.timedelta(hours=hours * 3 / 4), now + datetime.timedelta(hours=12))
+        else:
+            due = now + datetime.timedelta(days=DEFAULT_REVIEW_DAYS)
+        assignments.append(
+            Assignment(application_id=app_id, reviewer_id=rid, assigned_by=by, assigned_at=now, due_at=due)
+        )
+    created = Assignment.objects.bulk_create(assignments, batch_size=500)
+    if created and created[0].pk is None:  # databases that do not return ids from a bulk insert
+        created = list(Assignment.objects.filter(assigned_at=now, assigned_by=by, application__fund=fund))
+    content_type = ContentType.objects.get_for_model(Assignment)
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(content_type=content_type, object_id=a.pk, actor=by, at=now, transition="assign",
+                       from_state="", to_state=Assignment.Status.PENDING, note="automatic assignment")
+            for a in created
+        ],
+        batch_size=500,
+    )
+    return created
+
+
+def _rebalance(new, load, eligible, taken):
+    """Move new assignments from the most to the least loaded reviewer until they differ by ≤ 1
+    (exclusions can leave the greedy pass a little uneven near the end)."""
+    for _ in range(len(new) + 1):
+        most = max(load, key=lambda rid: (load[rid], rid))
+        least = min(load, key=lambda rid: (load[rid], rid))
+        if load[most] - load[least] <= 1:
+            return
+        for item in new:
+            app_id, org_id, rid, _ = item
+            if rid == most and eligible(least, app_id, org_id):
+                taken[app_id].discard(most)
+                taken[app_id].add(least)
+                item[2] = least
+                load[most] -= 1
+                load[least] += 1
+                break
+        else:
+            return
+
+
+@transaction.atomic
+def assignment_replace(*, assignment, reviewer, by):
+    """Assign a replacement for a reviewer who recused; the recusal stays on record."""
+    _require_officer(by)
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.status != Assignment.Status.RECUSED:
+        raise ValidationError("Only a recused reviewer is replaced; this assignment is "
+                              f"{assignment.get_status_display().lower()}.")
+    if assignment.replaced_by_id:
+        raise ValidationError("A replacement has already been assigned.")
+    replacement = assignment_create(
+        application=assignment.application, reviewer=reviewer, by=by, note=f"replaces {assignment.reviewer}"
+    )
+    assignment.replaced_by = replacement
+    assignment.save(update_fields=["replaced_by"])
+    return replacement
+
+
+@transaction.atomic
+def assignment_cancel(*, assignment, by, note=""):
+    _require_officer(by)
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    _transition(assignment, "cancel", by=by, note=note or "cancelled by a program officer")
+    return assignment
+
+
+@transaction.atomic
+def assignments_cancel_open(*, application, by=None, note=""):
+    """The application left review: its assignments not yet submitted are cancelled."""
+    cancelled = []
+    for assignment in Assignment.objects.select_for_update().filter(application=application, status__in=Assignment.OPEN):
+        _transition(assignment, "cancel", by=by, note=note)
+        cancelled.append(assignment)
+    return cancelled
+
+
+# Conflicts of interest ------------------------------------------------------------------
+
+
+def _notify_officers_of_recusal(assignment, reason):
+    recipients = list(
+        User.objects.filter(is_active=True, groups__name=roles.PROGRAM_OFFICER)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        return
+    application = assignment.application
+    link = reverse("reviews:assign_application", args=[application.pk])
+    send_mail(
+        subject=f"Recusal: a replacement reviewer is needed for application #{application.pk}",
+        message=(
+            f"{assignment.reviewer} declared a conflict of interest with application #{application.pk} "
+            f"({application.fund}) and has been recused.\n\nReason given: {reason}\n\n"
+            f"Assign a replacement: {link}\n"
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+
+
+@transaction.atomic
+def conflict_declare(*, assignment, by, has_conflict, reason=""):
+    """The reviewer declares, before seeing anything, whether they have a conflict of interest.
+    A conflict recuses them, is remembered against the organisation, and tells the program officers."""
+    assignment = Assignment.objects.select_for_update().select_related("application__fund").get(pk=assignment.pk)
+    if assignment.reviewer_id != getattr(by, "pk", None):
+        raise PermissionDenied("Only the assigned reviewer can declare a conflict of interest.")
+    reason = (reason or "").strip()
+    if has_conflict and not reason:
+        raise ValidationError({"reason": ["Say briefly what the conflict is (it is seen only by fund staff)."]})
+    if has_conflict:
+        _transition(assignment, "recuse", by=by, note=reason)
+    else:
+        _transition(assignment, "declare_no_conflict", by=by, note="declared no conflict of interest")
+    declaration = ConflictDeclaration.objects.create(
+        assignment=assignment, has_conflict=has_conflict, reason=reason if has_conflict else ""
+    )
+    if has_conflict:
+        StandingConflict.objects.get_or_create(
+            reviewer=by,
+            organization_id=assignment.application.organization_id,
+            defaults={"reason": reason, "declaration": declaration},
+        )
+        transaction.on_commit(lambda: _notify_officers_of_recusal(assignment, reason))
+    return declaration
+
+
+# Scoring --------------------------------------------------------------------------------
+
+
+def _own_open_assignment(assignment, by):
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("application__fund")
+        .get(pk=assignment.pk)
+    )
+    if assignment.reviewer_id != getattr(by, "pk", None):
+        raise PermissionDenied("Only the assigned reviewer can score this application.")
+    if assignment.status == Assignment.Status.SUBMITTED:
+        raise ValidationError("You have already submitted this review. A program officer can reopen it if it must change.")
+    if assignment.status != Assignment.Status.NO_CONFLICT:
+        raise ValidationError(f"This assignment is {assignment.get_status_display().lower()}; it cannot be scored.")
+    return assignment
+
+
+def _criteria_of(assignment):
+    rubric = Rubric.objects.filter(fund_id=assignment.application.fund_id).first()
+    if rubric is None:
+        raise ValidationError("This fund has no rubric yet; a program officer must set one up before scoring.")
+    if rubric.is_panel:
+        raise ValidationError("This fund decides by panel vote; cast a vote instead of scoring.")
+    return list(rubric.criteria.all())
+
+
+def _clean_scores(criteria, scores):
+    """scores: {criterion id: {"score": …, "comment": …}}. Returns cleaned values and errors per field."""
+    cleaned, errors = {}, {}
+    by_id = {c.pk: c for c in criteria}
+    for key, entry in (scores or {}).items():
+        criterion = by_id.get(int(key))
+        if criterion is None:
+            raise ValidationError("A score was given for a criterion that is not in this fund's rubric.")
+        raw = entry.get("score")
+        comment = (entry.get("comment") or "").strip()
+        if raw in (None, ""):
+            if comment:
+                cleaned[criterion.pk] = (None, comment)
+            continue
+        try:
+            value = int(str(raw).strip())
+            if str(value) != str(raw).strip():
+                raise ValueError
+        except ValueError:
+            errors[f"score_{criterion.pk}"] = [f"“{criterion.title}”: enter a whole number from 0 to {criterion.max_score}."]
+            continue
+        if not 0 <= value <= criterion.max_score:
+            errors[f"score_{criterion.pk}"] = [
+                f"“{criterion.title}”: a score must be between 0 and {criterion.max_score}; {value} is outside that range."
+            ]
+            continue
+        cleaned[criterion.pk] = (value, comment)
+    return cleaned, errors
+
+
+def _save_draft(assignment, by, scores, recommendation, comment):
+    criteria = _criteria_of(assignment)
+    cleaned, errors = _clean_scores(criteria, scores)
+    if recommendation not in (None, "") and recommendation not in Recommendation.values:
+        errors["recommendation"] = ["Choose fund, maybe or do not fund."]
+    if errors:
+        raise ValidationError(errors)
+    review, created = Review.objects.get_or_create(assignment=assignment)
+    if review.status == Review.Status.SUBMITTED:
+        raise ValidationError("You have already submitted this review. A program officer can reopen it if it must change.")
+    if recommendation is not None:
+        review.recommendation = recommendation
+    if comment is not None:
+        review.comment = comment.strip()
+    review.save()
+    for criterion_id, (value, text) in cleaned.items():
+        if value is None:
+            Score.objects.filter(review=review, criterion_id=criterion_id).update(comment=text)
+            continue
+        Score.objects.update_or_create(review=review, criterion_id=criterion_id, defaults={"score": value, "comment": text})
+    return review, criteria
+
+
+@transaction.atomic
+def review_save_draft(*, assignment, by, scores=None, recommendation=None, comment=None):
+    """Keep the reviewer's work so far; nothing is checked for completeness yet."""
+    assignment = _own_open_assignment(assignment, by)
+    review, _ = _save_draft(assignment, by, scores, recommendation, comment)
+    return review
+
+
+@transaction.atomic
+def review_submit(*, assignment, by, scores=None, recommendation=None, comment=None):
+    """Submit once: every criterion scored within 0..max and a recommendation given."""
+    assignment = _own_open_assignment(assignment, by)
+    review, criteria = _save_draft(assignment, by, scores, recommendation, comment)
+    given = {s.criterion_id: s for s in review.scores.select_related("criterion")}
+    errors = {}
+    for criterion in criteria:
+        if criterion.pk not in given:
+            errors[f"score_{criterion.pk}"] = [f"“{criterion.title}”: give a score from 0 to {criterion.max_score}."]
+    if not review.recommendation:
+        errors["recommendation"] = ["Choose your overall recommendation: fund, maybe or do not fund."]
+    if errors:
+        raise ValidationError(errors)
+    score = weighted_score((given[c.pk].score, c.max_score, c.weight) for c in criteria)
+    _transition(review, "submit", by=by, note=f"weighted score {score}", weighted_score=score)
+    _transition(assignment, "submit", by=by)
+    return review
+
+
+@transaction.atomic
+def review_reopen(*, review, by, reason):
+    """A program officer sends a submitted review back to its reviewer for changes (audited)."""
+    _require_officer(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the review is reopened; the reviewer and the audit trail see it."]})
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    assignment = Assignment.objects.select_for_update().get(pk=review.assignment_id)
+    if assignment.application.state not in IN_REVIEW_STATES:
+        raise ValidationError("The application is no longer in review; its reviews cannot be reopened.")
+    _transition(review, "reopen", by=by, note=reason)
+    _transition(assignment, "reopen", by=by, note=reason)
+    return review
+
+
+# Panel votes (rapid-response funds in panel mode) ----------------------------------------
+
+
+@transaction.atomic
+def panel_vote_cast(*, assignment, by, vote, note=""):
+    assignment = _own_open_assignment(assignment, by)
+    rubric = Rubric.objects.filter(fund_id=assignment.application.fund_id).first()
+    if rubric is None or not rubric.is_panel:
+        raise ValidationError("This fund scores reviews against its rubric; it does not take panel votes.")
+    if vote not in PanelVote.Vote.values:
+        raise ValidationError({"vote": ["Choose fund or do not fund."]})
+    if PanelVote.objects.filter(application_id=assignment.application_id, member=by).exists():
+        raise ValidationError("You have already voted on this application.")
+    panel_vote = PanelVote.objects.create(
+        application_id=assignment.application_id, member=by, vote=vote, note=(note or "").strip()
+    )
+    _transition(assignment, "submit", by=by, note=f"panel vote: {panel_vote.get_vote_display().lower()}")
+    return panel_vote
+
+
+@transaction.atomic
+def panel_tie_break(*, application, by, vote, note=""):
+    """An evenly split panel: the program officer decides which way the panel's result goes."""
+    _require_officer(by)
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if vote not in PanelVote.Vote.values:
+        raise ValidationError({"vote": ["Choose fund or do not fund."]})
+    result = panel_result(application=application)
+    if not result["tie"]:
+        raise ValidationError("The panel is not tied; its majority decides.")
+    if result["tie_break"] is not None:
+        raise ValidationError("This tie has already been broken.")
+    tie_break = PanelTieBreak.objects.create(application=application, vote=vote, note=(note or "").strip(), decided_by=by)
+    _audit_created(tie_break, by=by, transition="break_tie", to_state=vote, note=tie_break.note)
+    return tie_break
