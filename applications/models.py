@@ -16,6 +16,24 @@ from fundops.models import MONEY, Call, Fund, Organization
 from fundops.money import CURRENCY_CHOICES
 
 
+# Themes an application can name; kept short so screening lists can filter on them.
+THEMES = [
+    "Access to justice",
+    "Land and environmental justice",
+    "Gender justice and gender-based violence",
+    "Citizenship and legal identity",
+    "Labour and migrant workers' rights",
+    "Health rights",
+    "COVID-19 response",
+    "Housing and evictions",
+    "Criminal justice and pre-trial detention",
+    "Indigenous peoples' rights",
+    "Public services and accountability",
+    "Community paralegals",
+]
+INTAKE_STATES = ["draft", "submitted", "in_review", "info_requested", "declined", "withdrawn"]
+
+
 class State(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
@@ -32,6 +50,11 @@ class State(models.TextChoices):
 
 def _is_own_applicant(application, user):
     return roles.is_applicant(user) and user.organization_id == application.organization_id
+
+
+def _is_own_applicant_or_admin(application, user):
+    # Administrators may withdraw on an organisation's behalf (e.g. asked to by email).
+    return user.is_superuser or _is_own_applicant(application, user)
 
 
 def _is_program_officer(application, user):
@@ -100,8 +123,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # Transitions: guards and state only. Rules and side effects live in applications/services.py.
 
     @transition(field=state, source=State.DRAFT, target=State.SUBMITTED, permission=_is_own_applicant)
-    def submit(self, *, by=None):
-        self.submitted_at = timezone.now()
+    def submit(self, *, by=None, at=None):
+        self.submitted_at = at or timezone.now()
 
     @transition(field=state, source=State.SUBMITTED, target=State.IN_REVIEW, permission=_is_program_officer)
     def screen_in(self, *, by=None):
@@ -118,15 +141,15 @@ class Application(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state, source=[State.SUBMITTED, State.IN_REVIEW], target=State.DECLINED, permission=_is_program_officer
     )
-    def decline(self, *, by=None, reason=""):
+    def decline(self, *, by=None, reason="", at=None):
         self.decline_reason = reason
-        self.decided_at = timezone.now()
+        self.decided_at = at or timezone.now()
 
     @transition(
         field=state,
         source=[State.DRAFT, State.SUBMITTED, State.INFO_REQUESTED],
         target=State.WITHDRAWN,
-        permission=_is_own_applicant,
+        permission=_is_own_applicant_or_admin,
     )
     def withdraw(self, *, by=None):
         pass

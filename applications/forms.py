@@ -1,0 +1,135 @@
+"""Forms for the applicant portal and the screening pages. They collect input; the rules live in services."""
+from django import forms
+from django_countries import countries
+
+from fundops.money import CURRENCY_CHOICES
+from fundops.uploads import ALLOWED_DESCRIPTION, ALLOWED_EXTENSIONS
+
+from .models import THEMES
+
+_FILE_ACCEPT = ",".join(ALLOWED_EXTENSIONS)
+_FILE_HELP = f"{ALLOWED_DESCRIPTION}; at most 10 MB."
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class FundChoiceForm(forms.Form):
+    """Step one of a new application: which fund (and call) it is for."""
+
+    choice = forms.ChoiceField(label="Fund and call", widget=forms.RadioSelect)
+
+    def __init__(self, *args, funds_with_calls, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = {}
+        for fund, calls in funds_with_calls:
+            for call in calls or [None]:
+                key = f"{fund.pk}:{call.pk if call else ''}"
+                self.options[key] = (fund, call)
+        self.fields["choice"].choices = [
+            (key, f"{fund.name} — {call.name}" if call else fund.name) for key, (fund, call) in self.options.items()
+        ]
+
+    def selected(self):
+        return self.options[self.cleaned_data["choice"]]
+
+
+class ApplicationDraftForm(forms.Form):
+    """Every field optional: a draft can be saved half-done. Submitting checks completeness."""
+
+    title = forms.CharField(max_length=200, required=False)
+    summary = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What you will do, with whom, and what will change. A few paragraphs is enough.",
+    )
+    themes = forms.MultipleChoiceField(
+        choices=[(t, t) for t in THEMES], required=False, widget=forms.CheckboxSelectMultiple
+    )
+    countries = forms.MultipleChoiceField(
+        label="Countries where the work happens",
+        choices=list(countries),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Hold Ctrl (or ⌘ on a Mac) to choose more than one.",
+    )
+    requested_amount = forms.DecimalField(
+        label="Amount requested", required=False, min_value=0, max_digits=18, decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    requested_currency = forms.ChoiceField(label="Currency", choices=[("", "—")] + CURRENCY_CHOICES, required=False)
+    planned_start = forms.DateField(required=False, widget=DateInput())
+    planned_end = forms.DateField(required=False, widget=DateInput())
+    budget = forms.FileField(
+        label="Budget", required=False, help_text=_FILE_HELP, widget=forms.ClearableFileInput(attrs={"accept": _FILE_ACCEPT})
+    )
+    registration = forms.FileField(
+        label="Registration document",
+        required=False,
+        help_text="Needed when your organisation is registered. " + _FILE_HELP,
+        widget=forms.ClearableFileInput(attrs={"accept": _FILE_ACCEPT}),
+    )
+    other = forms.FileField(
+        label="Other document (optional)", required=False, help_text=_FILE_HELP,
+        widget=forms.ClearableFileInput(attrs={"accept": _FILE_ACCEPT}),
+    )
+
+    DRAFT_FIELDS = [
+        "title", "summary", "themes", "countries", "requested_amount", "requested_currency",
+        "planned_start", "planned_end",
+    ]
+    FILE_FIELDS = ["budget", "registration", "other"]
+
+    def __init__(self, *args, fund, **kwargs):
+        super().__init__(*args, **kwargs)
+        limits = f"{fund.base_currency} {fund.min_grant:,.0f} to {fund.max_grant:,.0f}"
+        self.fields["requested_amount"].help_text = f"{fund.name} makes grants of {limits}."
+        self.fields["requested_currency"].help_text = (
+            f"For now, requests must be in the fund's base currency, {fund.base_currency}."
+        )
+
+    @classmethod
+    def initial_from(cls, application):
+        initial = {name: getattr(application, name) for name in cls.DRAFT_FIELDS}
+        initial["countries"] = [c.code for c in application.countries]
+        return initial
+
+    def draft_data(self):
+        return {name: self.cleaned_data[name] for name in self.DRAFT_FIELDS}
+
+    def uploads(self):
+        return [(kind, self.cleaned_data[kind]) for kind in self.FILE_FIELDS if self.cleaned_data.get(kind)]
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 5}))
+    document = forms.FileField(
+        label="Supporting document (optional)", required=False, help_text=_FILE_HELP,
+        widget=forms.ClearableFileInput(attrs={"accept": _FILE_ACCEPT}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(
+        label="Why are you withdrawing? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for declining",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The applicant will read this. Be clear and kind.",
+    )
+
+
+class RequestInfoForm(forms.Form):
+    question = forms.CharField(
+        label="Question for the applicant",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The application waits for the applicant's answer before review continues.",
+    )
