@@ -52,30 +52,31 @@ def _fit(text, width, size):
     return text + "…"
 
 
-def country_bar_chart(rows, currency, limit=20):
+def country_bar_chart(rows, currency, limit=15):
     """Horizontal bars: amount disbursed per country (or committed, when nothing is paid yet).
 
-    `rows` are the report's country rows; the largest `limit` are drawn, the rest summed as one bar.
+    `rows` are the report's country rows; the largest `limit` are drawn on one scale and the
+    rest are summed in a caption (one bar for them all would dwarf every country).
     """
     measure = "disbursed" if any(r["disbursed"] for r in rows) else "committed"
     ranked = sorted(rows, key=lambda r: (-r[measure], r["label"]))
     bars = [(r["label"], r[measure]) for r in ranked[:limit]]
     rest = ranked[limit:]
-    if rest:
-        bars.append((f"Other {len(rest)} rows", sum((r[measure] for r in rest), Decimal(0))))
-    row_h, top, bottom, label_w, value_w = 15, 22, 18, 190, 56
+    row_h, top, bottom, label_w, value_w = 15, 22, 18 + (14 if rest else 0), 190, 56
     height = top + bottom + row_h * len(bars)
     plot_w = WIDTH - label_w - value_w
     drawing = Drawing(WIDTH, height)
-    maximum = max((amount for _, amount in bars), default=0)
-    ticks = nice_ticks(maximum)
+    ticks = nice_ticks(max((amount for _, amount in bars), default=0))
     scale = plot_w / ticks[-1]
-    drawing.add(String(0, height - 12, f"{'Disbursed' if measure == 'disbursed' else 'Committed'} per country, {currency}",
-                       fontName=FONT + "-Bold", fontSize=9, fillColor=colors.black))
+    title = f"{'Disbursed' if measure == 'disbursed' else 'Committed'} per country, {currency}"
+    if rest:
+        title += f" — the {len(bars)} largest of {len(rows)} rows"
+    drawing.add(String(0, height - 12, title, fontName=FONT + "-Bold", fontSize=9, fillColor=colors.black))
+    axis_y = bottom
     for tick in ticks:
         x = label_w + tick * scale
-        drawing.add(Line(x, bottom, x, height - top, strokeColor=GRID, strokeWidth=0.5))
-        drawing.add(String(x, bottom - 11, compact(tick), fontName=FONT, fontSize=7, fillColor=MUTED, textAnchor="middle"))
+        drawing.add(Line(x, axis_y, x, height - top, strokeColor=GRID, strokeWidth=0.5))
+        drawing.add(String(x, axis_y - 11, compact(tick), fontName=FONT, fontSize=7, fillColor=MUTED, textAnchor="middle"))
     for i, (label, amount) in enumerate(bars):
         y = height - top - (i + 1) * row_h
         drawing.add(String(label_w - 6, y + 4, _fit(label, label_w - 8, 8), fontName=FONT, fontSize=8,
@@ -83,7 +84,11 @@ def country_bar_chart(rows, currency, limit=20):
         drawing.add(Rect(label_w, y + 2, max(float(amount) * scale, 0.5), row_h - 5, fillColor=BRAND, strokeColor=None))
         drawing.add(String(label_w + float(amount) * scale + 4, y + 4, compact(amount), fontName=FONT, fontSize=7.5,
                            fillColor=MUTED))
-    drawing.add(Line(label_w, bottom, label_w, height - top, strokeColor=MUTED, strokeWidth=0.7))
+    drawing.add(Line(label_w, axis_y, label_w, height - top, strokeColor=MUTED, strokeWidth=0.7))
+    if rest:
+        others = sum((r[measure] for r in rest), Decimal(0))
+        drawing.add(String(label_w, 2, f"The other {len(rest)} rows together: {compact(others)} {currency} (all in the table below)",
+                           fontName=FONT, fontSize=7.5, fillColor=MUTED))
     return to_svg(drawing, f"Amounts {measure} per country")
 
 

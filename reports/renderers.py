@@ -242,8 +242,7 @@ def render_annex(report, first_page=1):
         pdf.setFont(bold, 7)
         x = left
         for header, width, right in ANNEX_COLUMNS:
-            label = f"{header} ({cur})" if right else header
-            pdf.drawRightString(x + width - 3, y, label) if right else pdf.drawString(x + 3, y, label)
+            pdf.drawRightString(x + width - 3, y, header) if right else pdf.drawString(x + 3, y, header)
             x += width
         pdf.setFillColor(colors.black)
         pdf.setFont(font, 7)
