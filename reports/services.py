@@ -53,7 +53,10 @@ def _enqueue(report_request_id):
 def report_request_run(*, report_request_id):
     """Generate a queued report and store its file; a failure is recorded on the request, never lost."""
     with transaction.atomic():
-        report_request = ReportRequest.objects.select_for_update().select_related("fund", "donor").get(pk=report_request_id)
+        # Lock only the request row (PostgreSQL refuses to lock the nullable donor side of the join).
+        report_request = (
+            ReportRequest.objects.select_for_update(of=("self",)).select_related("fund", "donor").get(pk=report_request_id)
+        )
         if report_request.status != ReportRequest.Status.QUEUED:
             return report_request  # another worker has it, or it is finished
         report_request.status = ReportRequest.Status.RUNNING
