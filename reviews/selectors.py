@@ -109,7 +109,7 @@ def reviewer_queue(*, reviewer):
     """Assignments still to do: rapid-response funds first, then by due date."""
     return (
         Assignment.objects.filter(reviewer=reviewer, status__in=Assignment.OPEN)
-        .select_related("application__fund", "application__organization", "application__call")
+        .select_related("application__fund__rubric", "application__organization", "application__call", "review")
         .annotate(
             urgency=Case(
                 When(application__fund__kind=Fund.Kind.RAPID_RESPONSE, then=Value(0)),
