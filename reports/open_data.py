@@ -6,6 +6,7 @@ free text written by or about a grantee can name it or its town.
 """
 import datetime
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -98,7 +99,7 @@ def grant_record(grant):
         "description": description,
         "currency": grant.currency,
         "amountAwarded": _number(grant.amount),
-        "amountDisbursed": _number(grant.disbursed or 0),
+        "amountDisbursed": _number(grant.disbursed or Decimal(0)),
         "awardDate": timezone.localtime(grant.decided_at).date().isoformat(),
         "recipientOrganization": [_recipient(organization)],
         "fundingOrganization": [_funder()],
@@ -151,17 +152,31 @@ def package_errors(package, schema_dir=None):
     Registry), so validating never touches the network.
     """
     from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
 
     schema_dir = Path(schema_dir or default_schema_dir())
     package_schema = json.loads((schema_dir / PACKAGE_SCHEMA).read_text(encoding="utf-8"))
     grant_schema = json.loads((schema_dir / GRANT_SCHEMA).read_text(encoding="utf-8"))
-    grant_resource = Resource.from_contents(grant_schema)
+    # The schemas say "http://json-schema.org/draft/2020-12/schema" (http, not https), which
+    # `referencing` does not recognise as a dialect: name the draft explicitly.
+    grant_resource = DRAFT202012.create_resource(grant_schema)
     registry = Registry().with_resources([(GRANT_SCHEMA_URL, grant_resource), (grant_schema["$id"], grant_resource)])
     validator = Draft202012Validator(
         package_schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
-    return [
-        f"{'/'.join(str(part) for part in error.absolute_path) or '(package)'}: {error.message}"
-        for error in sorted(validator.iter_errors(package), key=lambda e: list(map(str, e.absolute_path)))
-    ]
+    lines = []
+    for error in sorted(validator.iter_errors(package), key=lambda e: list(map(str, e.absolute_path))):
+        # A oneOf failure ("not valid under any of the given schemas") hides its reasons in
+        # .context; show those instead, they say what is actually missing or wrong.
+        for leaf in _leaves(error):
+            line = f"{'/'.join(str(part) for part in leaf.absolute_path) or '(package)'}: {leaf.message}"
+            if line not in lines:
+                lines.append(line)
+    return lines
+
+
+def _leaves(error):
+    if not error.context:
+        return [error]
+    return [leaf for sub in error.context for leaf in _leaves(sub)]
