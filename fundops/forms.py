@@ -6,6 +6,8 @@ from .services import ORGANIZATION_PROFILE_FIELDS
 
 
 class OrganizationProfileForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https", help_text="e.g. https://example.org")
+
     class Meta:
         model = Organization
         fields = ORGANIZATION_PROFILE_FIELDS

@@ -1,0 +1,167 @@
+"""Administration of the shared core: people and roles, members, donors, funds, calls, money in."""
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import AuditEntry, Call, Contribution, Donor, Fund, Organization, User
+from .services import contribution_record
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Belongs to", {"fields": ("organization", "donor"), "description": "Applicants belong to a member organisation; donor users to a donor."}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        ("Belongs to", {"fields": ("first_name", "last_name", "email", "organization", "donor", "groups")}),
+    )
+    list_display = ("username", "get_full_name", "email", "organization", "donor", "role_list", "is_active", "is_staff")
+    list_filter = ("groups", "is_active", "is_staff", "is_superuser")
+    search_fields = ("username", "first_name", "last_name", "email", "organization__name", "donor__name")
+    autocomplete_fields = ("organization", "donor")
+    list_select_related = ("organization", "donor")
+
+    @admin.display(description="roles")
+    def role_list(self, user):
+        return ", ".join(group.name.replace("_", " ") for group in user.groups.all()) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "org_id", "country", "region", "city", "registration_status", "at_risk", "member_since")
+    list_filter = ("at_risk", "registration_status", "country")
+    search_fields = ("name", "org_id", "city", "registration_number", "contact_name", "contact_email")
+    readonly_fields = ("public_ref", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "org_id", "country", "city", "member_since")}),
+        ("Registration", {"fields": ("registration_status", "registration_number")}),
+        ("Contact", {"fields": ("contact_name", "contact_email", "contact_phone", "website")}),
+        ("Safety", {"fields": ("at_risk", "public_ref"), "description": "At-risk organisations are never named in reports, exports or open data."}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.display(description="region")
+    def region(self, organization):
+        return organization.region
+
+
+@admin.register(Donor)
+class DonorAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "kind", "country", "contact_email")
+    list_filter = ("kind", "country")
+    search_fields = ("name", "slug", "contact_email")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class CallInline(admin.TabularInline):
+    model = Call
+    extra = 0
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug", "is_rolling", "opens_at", "closes_at")
+
+
+@admin.register(Fund)
+class FundAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "base_currency", "min_grant", "max_grant", "decision_target_hours", "reviews_required", "opens_on", "closes_on")
+    list_filter = ("kind", "base_currency")
+    search_fields = ("name", "slug", "grant_ref_prefix")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [CallInline]
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = ("name", "fund", "is_rolling", "opens_at", "closes_at")
+    list_filter = ("fund", "is_rolling")
+    search_fields = ("name", "slug", "fund__name")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class _DryRun(Exception):
+    """Raised to roll back a trial run of the service while validating the admin form."""
+
+
+class ContributionAddForm(forms.ModelForm):
+    """Adding a contribution runs contribution_record: the service fixes the base amount."""
+
+    class Meta:
+        model = Contribution
+        fields = ("fund", "donor", "amount", "currency", "fx_rate", "fx_date", "status", "pledged_on", "received_on", "reference", "note")
+
+    def service_arguments(self):
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+    def _post_clean(self):
+        super()._post_clean()
+        # Then try the service itself (and undo it): its rules are the ones that count.
+        if self.errors:
+            return
+        try:
+            with transaction.atomic():
+                contribution_record(**self.service_arguments())
+                raise _DryRun
+        except _DryRun:
+            pass
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+@admin.register(Contribution)
+class ContributionAdmin(admin.ModelAdmin):
+    list_display = ("donor", "fund", "amount", "currency", "fx_rate", "base_amount", "status", "received_on", "reference")
+    list_filter = ("fund", "status", "currency", "donor")
+    search_fields = ("donor__name", "fund__name", "reference", "note")
+    date_hierarchy = "received_on"
+    list_select_related = ("donor", "fund")
+    # Money already recorded is not re-typed: a correction is a new contribution with a note.
+    change_readonly = ("fund", "donor", "amount", "currency", "fx_rate", "fx_date", "base_amount", "created_at")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ContributionAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.change_readonly if obj is not None else ("base_amount",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ContributionAddForm.Meta.fields
+        return self.change_readonly + ("status", "pledged_on", "received_on", "reference", "note")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        recorded = contribution_record(**form.service_arguments())
+        obj.pk, obj.amount, obj.fx_rate = recorded.pk, recorded.amount, recorded.fx_rate
+        obj.base_amount, obj.created_at = recorded.base_amount, recorded.created_at
+        obj._state.adding = False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail is evidence: it can be read and searched, never written or deleted here."""
+
+    list_display = ("at", "content_type", "object_id", "transition", "from_state", "to_state", "actor", "short_note")
+    list_filter = ("content_type", "transition", "to_state")
+    search_fields = ("note", "actor__username", "actor__last_name", "object_id")
+    date_hierarchy = "at"
+    list_select_related = ("actor", "content_type")
+
+    @admin.display(description="note")
+    def short_note(self, entry):
+        return (entry.note[:80] + "…") if len(entry.note) > 80 else entry.note
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
