@@ -1,9 +1,9 @@
 """Data exchange: importing a fund's history from CSV/XLSX (one engine for the command and the
 admin) — organisations, donors, contributions, grants and payments. Formats: docs/data-formats.md.
 """
-from .engine import IMPORTERS, ImportRefused, ImportReport, RowProblem, read_sheet, run_import
+from .engine import IMPORTERS, ImportRefused, ImportReport, RowProblem, Sheet, import_sheet, read_sheet, run_import
 
-__all__ = ["IMPORTERS", "ImportRefused", "ImportReport", "RowProblem", "KINDS", "read_sheet", "run_import"]
+__all__ = ["IMPORTERS", "ImportRefused", "ImportReport", "KINDS", "RowProblem", "Sheet", "import_sheet", "read_sheet", "run_import"]
 
 
 def _register_kinds():

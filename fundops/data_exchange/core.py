@@ -30,21 +30,21 @@ def _upsert(model, key_field, records, report, *, extra_on_update=None):
     for chunk in in_chunks(keys):
         existing.update({getattr(obj, key_field): obj for obj in model.objects.filter(**{f"{key_field}__in": chunk})})
     to_create, to_update, changed_fields = [], [], set()
-    for _, record in records:
+    for number, record in records:
         current = existing.get(record[key_field])
         if current is None:
             to_create.append(model(**record))
-            report.created += 1
+            report.count(number, "created")
             continue
         changes = [name for name, value in record.items() if _stored(getattr(current, name)) != value]
         if not changes:
-            report.skipped += 1
+            report.count(number, "skipped")
             continue
         for name in changes:
             setattr(current, name, record[name])
         changed_fields.update(changes)
         to_update.append(current)
-        report.updated += 1
+        report.count(number, "updated")
     model.objects.bulk_create(to_create, batch_size=500)
     if to_update:
         for name, value in (extra_on_update or {}).items():
@@ -161,7 +161,7 @@ class ContributionImporter(Importer):
             current = stored.get(key)
             if current is not None:
                 if (current.status, current.fx_rate) == (record["status"], record["fx_rate"]):
-                    report.skipped += 1
+                    report.count(number, "skipped")
                 else:
                     problems.append(RowProblem(number, "status", (
                         f"This contribution is already recorded as {current.get_status_display().lower()} at rate "
@@ -177,7 +177,7 @@ class ContributionImporter(Importer):
             except ValidationError as error:
                 problems.extend(problems_from(error, number, self.fields_to_columns, "amount"))
                 continue
-            report.created += 1
+            report.count(number, "created")
         return problems
 
 

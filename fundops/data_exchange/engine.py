@@ -60,6 +60,12 @@ class ImportReport:
     skipped: int = 0
     dry_run: bool = False
     problems: list = field(default_factory=list)
+    # (row number, "created" | "updated" | "skipped") for every written row, in file order.
+    outcomes: list = field(default_factory=list)
+
+    def count(self, number, outcome):
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.outcomes.append((number, outcome))
 
     @property
     def ok(self):
@@ -397,7 +403,7 @@ class Importer:
             except ValidationError as error:
                 problems.extend(problems_from(error, number, self.fields_to_columns, self.key))
                 continue
-            setattr(report, outcome, getattr(report, outcome) + 1)
+            report.count(number, outcome)
         return problems
 
     fields_to_columns = {}
@@ -467,9 +473,13 @@ def run_import(kind, data, *, filename="", by=None, dry_run=False):
     Nothing is written unless every row is good and every service accepts every row. A dry run
     does all the same work inside a transaction and rolls it back.
     """
+    return import_sheet(kind, read_sheet(data, filename), by=by, dry_run=dry_run)
+
+
+def import_sheet(kind, sheet, *, by=None, dry_run=False):
+    """The engine proper, for a file already read (the admin reads it through django-import-export)."""
     importer = IMPORTERS[kind](by=by)
     report = ImportReport(kind=kind, dry_run=dry_run)
-    sheet = read_sheet(data, filename)
     report.encoding = sheet.encoding
     report.rows = len(sheet.rows)
     problems = check_headers(sheet, importer.columns)
