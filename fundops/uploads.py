@@ -10,7 +10,6 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 
 # kind -> (extensions accepted for it, MIME type served with it)
 KINDS = {
@@ -95,6 +94,11 @@ def detect_kind(uploaded_file):
     return None
 
 
+def _megabytes(size):
+    megabytes = size / (1024 * 1024)
+    return f"{megabytes:.0f} MB" if megabytes == int(megabytes) else f"{megabytes:.1f} MB"
+
+
 def check_upload(uploaded_file):
     """Refuse anything that is too big or is not what its name says; return what it is."""
     name = PurePath(uploaded_file.name or "").name
@@ -102,7 +106,7 @@ def check_upload(uploaded_file):
     limit = settings.MAX_UPLOAD_BYTES
     if size > limit:
         raise ValidationError(
-            f"“{name}” is {filesizeformat(size)}; files may be at most {filesizeformat(limit)}.", code="too_big"
+            f"“{name}” is {_megabytes(size)}; files may be at most {_megabytes(limit)}.", code="too_big"
         )
     if size == 0:
         raise ValidationError(f"“{name}” is empty.", code="empty")

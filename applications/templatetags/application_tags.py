@@ -17,5 +17,5 @@ def clock_text(clock):
     if not clock:
         return ""
     hours = abs(int(clock["hours_left"]))
-    span = f"{hours // 24} d {hours % 24} h" if hours >= 48 else f"{hours} h"
+    span = f"{hours // 24} d {hours % 24} h" if hours >= 72 else f"{hours} h"
     return f"overdue by {span}" if clock["overdue"] else f"{span} left"
