@@ -26,7 +26,7 @@ def test_a_reviewer_must_declare_before_seeing_details(client, officer, in_revie
     assignment = services.assignment_create(application=application, reviewer=reviewer, by=officer)
     login(client, reviewer)
     queue = client.get(reverse("reviews:queue"))
-    assert "Declare conflict of interest" in queue.content.decode()
+    assert "Declare conflicts" in queue.content.decode() and "Awaiting your declaration" in queue.content.decode()
     assert "document evictions" not in queue.content.decode()
     # The scoring page sends them to the declaration first.
     response = client.get(reverse("reviews:score", args=[assignment.pk]))
