@@ -2,7 +2,7 @@
 from django import forms
 from django_countries import countries
 
-from fundops.money import CURRENCY_CHOICES
+from fundops.money import CURRENCY_CHOICES, quantize
 from fundops.uploads import ALLOWED_DESCRIPTION, ALLOWED_EXTENSIONS
 
 from .models import THEMES
@@ -58,7 +58,7 @@ class ApplicationDraftForm(forms.Form):
         help_text="Hold Ctrl (or ⌘ on a Mac) to choose more than one.",
     )
     requested_amount = forms.DecimalField(
-        label="Amount requested", required=False, min_value=0, max_digits=18, decimal_places=2,
+        label="Amount requested", required=False, min_value=0, max_digits=18,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     requested_currency = forms.ChoiceField(label="Currency", choices=[("", "—")] + CURRENCY_CHOICES, required=False)
@@ -96,6 +96,11 @@ class ApplicationDraftForm(forms.Form):
     def initial_from(cls, application):
         initial = {name: getattr(application, name) for name in cls.DRAFT_FIELDS}
         initial["countries"] = [c.code for c in application.countries]
+        if application.requested_amount is not None:
+            # Stored with 4 places; shown in the currency's own minor unit (USD 15000.00, not 15000.0000).
+            initial["requested_amount"] = quantize(
+                application.requested_amount, application.requested_currency or application.fund.base_currency
+            )
         return initial
 
     def draft_data(self):

@@ -10,7 +10,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from fundops import roles
 from fundops.audit import TransitionNotAllowed, transition_with_audit
-from fundops.money import MoneyError, format_money, parse_decimal, quantize
+from fundops.money import MoneyError, format_money, minor_units, parse_decimal, quantize
 from fundops.uploads import check_upload
 
 from .models import THEMES, Application, Attachment, InfoRequest, State
@@ -120,6 +120,10 @@ def _clean_draft_fields(fields, *, fund):
             amount = parse_decimal(cleaned["requested_amount"])
             if amount <= 0:
                 errors["requested_amount"] = "The amount must be more than zero."
+            elif quantize(amount, currency) != amount:
+                errors["requested_amount"] = (
+                    f"{currency} amounts have at most {minor_units(currency)} decimal places."
+                )
             else:
                 cleaned["requested_amount"] = quantize(amount, currency)
         except MoneyError as error:

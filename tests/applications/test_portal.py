@@ -192,3 +192,11 @@ def test_organisation_profile_view_and_edit(signed_in, applicant):
     applicant.organization.refresh_from_db()
     assert (applicant.organization.city, applicant.organization.name) == ("Kisumu", "Kituo cha Haki")
     assert "Organisation profile saved." in signed_in.get(response["Location"]).content.decode()
+
+
+def test_saving_an_untouched_draft_again_keeps_its_amount(signed_in, applicant):
+    application = factories.ApplicationFactory(organization=applicant.organization)
+    form = signed_in.get(reverse("applications:edit", args=[application.pk])).content.decode()
+    assert 'value="15000.00"' in form
+    response = signed_in.post(reverse("applications:edit", args=[application.pk]), draft_post(requested_amount="15000.00"))
+    assert response.status_code == 302

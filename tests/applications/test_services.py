@@ -390,3 +390,10 @@ def test_attachments_only_while_the_applicant_can_edit(submitted, applicant, pro
     with pytest.raises(TransitionNotAllowed):
         services.attachment_add(application=submitted, kind="other", uploaded_file=pdf(), by=applicant)
     assert Attachment.objects.filter(application=submitted).count() == 2
+
+
+def test_amount_with_more_decimals_than_the_currency_has_is_refused(applicant):
+    draft = factories.ApplicationFactory(organization=applicant.organization)
+    with pytest.raises(ValidationError) as error:
+        services.application_update_draft(application=draft, by=applicant, requested_amount=Decimal("100.555"))
+    assert problems_of(error) == {"requested_amount": ["USD amounts have at most 2 decimal places."]}
