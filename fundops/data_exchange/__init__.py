@@ -7,11 +7,7 @@ __all__ = ["IMPORTERS", "ImportRefused", "ImportReport", "KINDS", "RowProblem", 
 
 
 def _register_kinds():
-    from . import core  # noqa: F401
-    try:
-        from . import history  # noqa: F401  (grants and payments, through the awards services)
-    except ImportError:
-        pass
+    from . import core, history  # noqa: F401  (history: grants and payments, through the awards services)
 
 
 _register_kinds()

@@ -175,7 +175,7 @@ class ContributionImporter(Importer):
                     status=record["status"], received_on=record["received_on"],
                 )
             except ValidationError as error:
-                problems.extend(problems_from(error, number, self.fields_to_columns, "amount"))
+                problems.extend(problems_from(error, number, self.fields_to_columns, "amount", self.columns))
                 continue
             report.count(number, "created")
         return problems

@@ -365,12 +365,12 @@ def aware(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12, 0)))
 
 
-def problems_from(error, row_number, fields_to_columns, default_column):
+def problems_from(error, row_number, fields_to_columns, default_column, columns=()):
     """A service's ValidationError as RowProblems, each on the file column to blame."""
     if hasattr(error, "error_dict"):
         problems = []
         for name, errors in error.error_dict.items():
-            column = fields_to_columns.get(name, default_column)
+            column = fields_to_columns.get(name) or (name if name in columns else default_column)
             for message in errors:
                 problems.append(RowProblem(row_number, column, " ".join(message.messages)))
         return problems
@@ -401,7 +401,7 @@ class Importer:
             try:
                 outcome = self.write_row(record)
             except ValidationError as error:
-                problems.extend(problems_from(error, number, self.fields_to_columns, self.key))
+                problems.extend(problems_from(error, number, self.fields_to_columns, self.key, self.columns))
                 continue
             report.count(number, outcome)
         return problems
