@@ -4,8 +4,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from import_export.admin import ImportExportMixin
 
 from .models import AuditEntry, Call, Contribution, Donor, Fund, Organization, User
+from .resources import ContributionResource, DonorResource, EngineImportExportMixin, OrganizationResource
 from .services import contribution_record
 
 
@@ -32,7 +34,9 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(EngineImportExportMixin, ImportExportMixin, admin.ModelAdmin):
+    # Import/export of CSV and XLSX through the same engine as `manage.py import_data`.
+    resource_classes = [OrganizationResource]
     list_display = ("name", "org_id", "country", "region", "city", "registration_status", "at_risk", "member_since")
     list_filter = ("at_risk", "registration_status", "country")
     search_fields = ("name", "org_id", "city", "registration_number", "contact_name", "contact_email")
@@ -51,7 +55,9 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Donor)
-class DonorAdmin(admin.ModelAdmin):
+class DonorAdmin(EngineImportExportMixin, ImportExportMixin, admin.ModelAdmin):
+    # Import/export of CSV and XLSX through the same engine as `manage.py import_data`.
+    resource_classes = [DonorResource]
     list_display = ("name", "slug", "kind", "country", "contact_email")
     list_filter = ("kind", "country")
     search_fields = ("name", "slug", "contact_email")
@@ -112,7 +118,9 @@ class ContributionAddForm(forms.ModelForm):
 
 
 @admin.register(Contribution)
-class ContributionAdmin(admin.ModelAdmin):
+class ContributionAdmin(EngineImportExportMixin, ImportExportMixin, admin.ModelAdmin):
+    # Import/export of CSV and XLSX through the same engine as `manage.py import_data`.
+    resource_classes = [ContributionResource]
     list_display = ("donor", "fund", "amount", "currency", "fx_rate", "base_amount", "status", "received_on", "reference")
     list_filter = ("fund", "status", "currency", "donor")
     search_fields = ("donor__name", "fund__name", "reference", "note")
