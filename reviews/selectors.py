@@ -39,8 +39,8 @@ def panel_result(*, application, votes=None, panel_size=None, tie_break=None, fe
     against = votes.get(PanelVote.Vote.DO_NOT_FUND, 0)
     cast = in_favour + against
     size = max(panel_size or 0, cast)
-    result = {"fund": in_favour, "do_not_fund": against, "cast": cast, "panel_size": size, "outcome": None, "tie": False,
-              "tie_break": tie_break}
+    result = {"fund": in_favour, "do_not_fund": against, "margin": in_favour - against, "cast": cast,
+              "panel_size": size, "outcome": None, "tie": False, "tie_break": tie_break}
     if size == 0:
         return result
     # A side with more than half of the whole panel cannot be overturned by the votes still to come.

@@ -289,10 +289,14 @@ def assign_application(request, pk):
                 return redirect(here)
             add_errors(form, error)
     summary = selectors.application_review_summary(application=application)
+    assignments = list(selectors.application_assignments(application=application))
+    votes = {vote.member_id: vote for vote in application.panel_votes.all()}
+    for assignment in assignments:
+        assignment.panel_vote = votes.get(assignment.reviewer_id)
     return render(request, "reviews/assign_application.html", {
         "application": application,
         "fund": fund,
-        "assignments": list(selectors.application_assignments(application=application)),
+        "assignments": assignments,
         "assign_form": assign_form,
         "tie_form": tie_form,
         "reopen_form": ReopenForm(),
@@ -318,7 +322,7 @@ SORT_COLUMNS = [
     ("count", "Reviews"),
     ("fund", "Fund"),
     ("maybe", "Maybe"),
-    ("do_not_fund", "Do not fund"),
+    ("do_not_fund", "No"),
 ]
 
 
@@ -329,7 +333,10 @@ def ranking(request, slug):
     rows, criteria = selectors.ranking(fund=fund, call=call, sort=sort)
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     columns = []
+    panel = bool(rows) and rows[0].panel is not None
     for key, label in SORT_COLUMNS:
+        if panel and key == "score":
+            label = "Margin"
         current = sort.lstrip("-") == key
         descending = sort.startswith("-")
         columns.append({
@@ -340,7 +347,7 @@ def ranking(request, slug):
     return render(request, "reviews/ranking.html", {
         "fund": fund, "call": call, "page": page, "rows": page.object_list, "criteria": criteria,
         "columns": {c["key"]: c for c in columns}, "sort": sort,
-        "panel": bool(rows) and rows[0].panel is not None,
+        "panel": panel,
         "call_query": f"call={call.pk}&" if call else "",
         "ready_count": sum(1 for r in rows if r.ready), "total": len(rows),
     })
