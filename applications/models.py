@@ -166,6 +166,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def complete_disbursement(self, *, by=None):
         pass
 
+    @transition(field=state, source=State.DISBURSED, target=State.DISBURSING, permission=_is_finance_officer)
+    def reopen_disbursement(self, *, by=None):
+        # A payment came back (returned): the award is no longer paid in full.
+        pass
+
     @transition(field=state, source=State.DISBURSED, target=State.CLOSED, permission=_is_program_officer)
     def close(self, *, by=None):
         pass

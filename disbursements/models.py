@@ -178,3 +178,46 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     )
     def cancel(self, *, by=None):
         pass
+
+
+class BankStatement(models.Model):
+    """One uploaded bank statement; its lines say which payments it reconciled."""
+
+    filename = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.uploaded_at:%Y-%m-%d})"
+
+
+class StatementLine(models.Model):
+    """A line of a bank statement: matched to a paid payment, or left for a person to resolve."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", "Matched"
+        UNMATCHED = "unmatched", "Unmatched"
+        RESOLVED = "resolved", "Resolved by hand"
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    reference = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="statement_lines")
+    reason = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["statement", "line_number"]
+
+    def __str__(self):
+        return f"{self.statement} line {self.line_number}"

@@ -1,0 +1,137 @@
+"""Reads about awards and payments that the finance pages, the dashboard and reports share.
+
+The database sums; stored base amounts are added up as they are (never re-converted).
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from fundops.models import Contribution
+from fundops.money import quantize
+
+from .models import PAID_STATES, PENDING_OR_PAID, Grant, Payment, PaymentState, StatementLine, Tranche
+
+ZERO = Decimal("0")
+
+
+def _q(value, currency):
+    # SQLite returns decimal sums through a float; amounts are stored quantised, so re-quantise.
+    return quantize(Decimal(value or 0), currency)
+
+
+@dataclass
+class FundPosition:
+    currency: str
+    pledged: Decimal  # every contribution, pledged or received (money mobilised)
+    received: Decimal
+    committed: Decimal  # awards less what cancellation released
+    disbursed: Decimal  # payments paid or reconciled, at their own stored rates
+    available: Decimal  # received - committed: what new awards may use
+    grants: int
+    active_grants: int
+    paid_by_currency: list = field(default_factory=list)  # [{currency, amount, base_amount, payments}]
+
+    @property
+    def outstanding_pledges(self):
+        return self.pledged - self.received
+
+    @property
+    def undisbursed_commitments(self):
+        return self.committed - self.disbursed
+
+
+def fund_position(*, fund):
+    """The fund's money in its base currency: mobilised, committed, disbursed, available."""
+    base = fund.base_currency
+    money = Contribution.objects.filter(fund=fund).aggregate(
+        pledged=Sum("base_amount", default=ZERO),
+        received=Sum("base_amount", filter=Q(status=Contribution.Status.RECEIVED), default=ZERO),
+    )
+    grants = Grant.objects.filter(fund=fund).aggregate(
+        committed=Sum(F("base_amount") - F("released_base_amount"), default=ZERO),
+        grants=Count("id"),
+        active=Count("id", filter=Q(status=Grant.Status.ACTIVE)),
+    )
+    paid = Payment.objects.filter(grant__fund=fund, state__in=PAID_STATES)
+    disbursed = paid.aggregate(total=Sum("base_amount", default=ZERO))["total"]
+    per_currency = [
+        {**row, "amount": _q(row["amount"], row["currency"]), "base_amount": _q(row["base_amount"], base)}
+        for row in paid.values("currency")
+        .annotate(amount=Sum("amount"), base_amount=Sum("base_amount"), payments=Count("id"))
+        .order_by("currency")
+    ]
+    received, committed = _q(money["received"], base), _q(grants["committed"], base)
+    return FundPosition(
+        currency=base,
+        pledged=_q(money["pledged"], base),
+        received=received,
+        committed=committed,
+        disbursed=_q(disbursed, base),
+        available=received - committed,
+        grants=grants["grants"],
+        active_grants=grants["active"],
+        paid_by_currency=per_currency,
+    )
+
+
+def grant_paid_total(*, grant):
+    """Amount paid (paid or reconciled), in the grant's currency."""
+    return _q(grant.payments.filter(state__in=PAID_STATES).aggregate(t=Sum("amount"))["t"], grant.currency)
+
+
+def grant_pending_total(*, grant):
+    """Amount scheduled or approved but not yet paid, in the grant's currency."""
+    pending = [PaymentState.SCHEDULED, PaymentState.APPROVED]
+    return _q(grant.payments.filter(state__in=pending).aggregate(t=Sum("amount"))["t"], grant.currency)
+
+
+def grant_summary(*, grant):
+    paid = grant_paid_total(grant=grant)
+    pending = grant_pending_total(grant=grant)
+    return {"paid": paid, "pending": pending, "unscheduled": grant.amount - paid - pending}
+
+
+def grant_tranches(*, grant):
+    """Tranches with what is paid and pending on each (summed by the database)."""
+    rows = grant.tranches.annotate(
+        paid=Sum("payments__amount", filter=Q(payments__state__in=PAID_STATES), default=ZERO),
+        committed=Sum("payments__amount", filter=Q(payments__state__in=PENDING_OR_PAID), default=ZERO),
+    ).order_by("number")
+    result = []
+    for tranche in rows:
+        tranche.paid = _q(tranche.paid, grant.currency)
+        tranche.left_to_schedule = tranche.amount - _q(tranche.committed, grant.currency)
+        result.append(tranche)
+    return result
+
+
+def tranches_due(*, on=None, limit=200):
+    """Open tranches of active awards with something left to schedule, earliest due first."""
+    on = on or timezone.localdate()
+    return (
+        Tranche.objects.filter(
+            status=Tranche.Status.OPEN, grant__status=Grant.Status.ACTIVE,
+            grant__application__state__in=["approved", "disbursing"],
+        )
+        .annotate(committed=Sum("payments__amount", filter=Q(payments__state__in=PENDING_OR_PAID), default=ZERO))
+        .filter(committed__lt=F("amount"))
+        .select_related("grant", "grant__organization", "grant__fund")
+        .order_by("due_on", "grant__reference", "number")[:limit]
+    )
+
+
+def payments_in(*, states, exclude_scheduled_by=None, limit=200):
+    queryset = Payment.objects.filter(state__in=states).select_related(
+        "grant", "grant__organization", "grant__fund", "tranche", "scheduled_by", "approved_by"
+    )
+    if exclude_scheduled_by is not None:
+        queryset = queryset.exclude(scheduled_by=exclude_scheduled_by)
+    return queryset.order_by("scheduled_at")[:limit]
+
+
+def unmatched_statement_lines(*, limit=200):
+    return StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED).select_related("statement").order_by(
+        "-statement__uploaded_at", "line_number"
+    )[:limit]
