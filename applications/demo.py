@@ -115,13 +115,15 @@ def _build(*, organization, fund, call, title, state, applicant, officer, submit
     step = datetime.timedelta(hours=rng.randint(5, 40))
     fields = dict(title=title)
     if complete:
+        what = title.split(" (")[0]
+        what = what[0].lower() + what[1:]
         low, high = int(fund.min_grant), int(fund.max_grant)
         amount = Decimal(rng.randrange(low, high + 1, 500 if high <= 20000 else 5000))
         start = (submitted_at + datetime.timedelta(days=rng.randint(20, 60))).date()
         fields.update(
             summary=(
                 f"{organization.name} works with communities in and around {organization.city}. "
-                f"With this grant our paralegals will: {title.lower()}. We will keep case records, "
+                f"With this grant: {what}. We will keep case records, "
                 "meet the community every month, and report what changed."
             ),
             themes=rng.sample(THEMES[:6] + THEMES[7:], 2) + (["COVID-19 response"] if fund.slug == COVID_SLUG else []),
