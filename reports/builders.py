@@ -63,7 +63,8 @@ def default_period(fund, start=None, end=None):
     return Period(start=start or fund.opens_on, end=end or timezone.localdate())
 
 
-def build_donor_report(*, fund, period, donor=None):
+def build_donor_report(*, fund, period, donor=None, with_payments=True):
+    """Everything the report shows; `with_payments=False` skips the payment list only the XLSX needs."""
     currency = fund.base_currency
     grant_rows = selectors.fund_grant_totals(fund=fund, period=period)
     report = DonorReport(fund=fund, period=period, currency=currency, generated_at=timezone.now(), donor=donor)
@@ -83,7 +84,8 @@ def build_donor_report(*, fund, period, donor=None):
     ]
     report.currencies = selectors.fund_currency_totals(fund=fund, period=period)
     report.annex = [_annex_row(g) for g in grant_rows]
-    report.payments = [_payment_row(p) for p in selectors.fund_payments(fund=fund, period=period)]
+    if with_payments:
+        report.payments = [_payment_row(p) for p in selectors.fund_payments(fund=fund, period=period)]
     if fund.is_rapid_response:
         report.speed = rapid_response_speed(grant_rows, fund.decision_target_hours, period)
     return report

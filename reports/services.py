@@ -18,7 +18,8 @@ logger = logging.getLogger(__name__)
 
 def file_donor_report(*, fund, period, fmt, donor=None):
     """The report's bytes, built once and drawn in one format: what the command and the task both call."""
-    return render(build_donor_report(fund=fund, period=period, donor=donor), fmt)
+    report = build_donor_report(fund=fund, period=period, donor=donor, with_payments=(fmt == "xlsx"))
+    return render(report, fmt)
 
 
 @transaction.atomic
