@@ -648,8 +648,9 @@ def _parse_statement(file):
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) < len(header):
-            errors.append((number, f"expected {len(header)} columns, found {len(row)}."))
+        if len(row) != len(header):
+            hint = " (a comma inside an amount? Write 1250.50, without thousands separators)" if len(row) > len(header) else ""
+            errors.append((number, f"expected {len(header)} columns, found {len(row)}{hint}."))
             continue
         cell = {name: row[i].strip() for name, i in index.items()}
         problems = []
