@@ -77,6 +77,24 @@ class ApplicationAdmin(admin.ModelAdmin):
         ("Record", {"fields": ("created_by", "created_at", "updated_at", "submitted_at", "decided_at", "decline_reason")}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        # Past the draft, what the organisation submitted is the record: read-only here too.
+        if obj is not None and obj.state != "draft":
+            return [f.name for f in Application._meta.fields if f.name != "id"] + ["staff_page"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in services.DRAFT_FIELDS if name in form.cleaned_data}
+        if change:
+            services.application_update_draft(application=obj, by=request.user, **fields)
+        else:
+            created = services.application_create_draft(
+                organization=form.cleaned_data["organization"], fund=form.cleaned_data["fund"],
+                call=form.cleaned_data.get("call"), by=request.user, **fields,
+            )
+            obj.pk = created.pk
+            obj._state.adding = False
+
     @admin.display(description="title", ordering="title")
     def title_or_untitled(self, application):
         return str(application)

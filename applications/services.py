@@ -153,7 +153,8 @@ def application_create_draft(*, organization, fund, call=None, by, **fields):
         raise PermissionDenied("You may only apply for your own organisation.")
     if call is not None and call.fund_id != fund.pk:
         raise ValidationError({"call": f"“{call.name}” is not a call of {fund.name}."})
-    fields.setdefault("requested_currency", fund.base_currency)
+    if not fields.get("requested_currency"):
+        fields["requested_currency"] = fund.base_currency
     cleaned = _clean_draft_fields(fields, fund=fund)
     application = Application(organization=organization, fund=fund, call=call, created_by=by, **cleaned)
     _check_dates_storable(application)

@@ -6,6 +6,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from applications import services
+from applications.models import Application
 from fundops.audit import audit_trail
 from fundops.models import AuditEntry, Contribution
 from tests import factories
@@ -116,3 +117,23 @@ def test_service_rules_show_on_the_admin_form(admin_client):
     assert response.status_code == 200
     assert "The rate must be 1 when the currency is the fund" in response.content.decode()
     assert not Contribution.objects.exists()
+
+
+def test_adding_an_application_in_admin_makes_a_draft_through_the_service(admin_client, applicant):
+    fund = factories.FundFactory()
+    response = admin_client.post(reverse("admin:applications_application_add"), {
+        "organization": applicant.organization.pk, "fund": fund.pk, "call": "", "title": "Paper application",
+        "summary": "", "themes": "[]", "countries": [], "requested_amount": "", "requested_currency": "",
+        "planned_start": "", "planned_end": "",
+        "attachments-TOTAL_FORMS": "0", "attachments-INITIAL_FORMS": "0",
+        "info_requests-TOTAL_FORMS": "0", "info_requests-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302
+    application = Application.objects.get(title="Paper application")
+    assert application.state == "draft" and application.created_by == admin_client.admin_user
+    assert application.requested_currency == "USD"
+
+
+def test_submitted_application_is_read_only_in_admin(admin_client, world):
+    page = admin_client.get(reverse("admin:applications_application_change", args=[world.pk])).content.decode()
+    assert 'name="title"' not in page and "Paralegals in Kisumu" in page
