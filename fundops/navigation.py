@@ -13,6 +13,9 @@ WORKSPACES = [
     (roles.REVIEWER, "My review queue", "reviews:queue"),
     (roles.FINANCE_OFFICER, "Finance workspace", "disbursements:workspace"),
     (roles.DONOR, "Donor reports", "reports:portal"),
+    (roles.PROGRAM_OFFICER, "Donor reports", "reports:portal"),
+    (roles.FINANCE_OFFICER, "Fund dashboards", "disbursements:funds"),
+    (roles.FINANCE_OFFICER, "Donor reports", "reports:portal"),
 ]
 
 
