@@ -107,10 +107,9 @@ def grant_tranches(*, grant):
     return result
 
 
-def tranches_due(*, on=None, limit=200):
+def tranches_due(*, limit=200):
     """Open tranches of active awards with something left to schedule, earliest due first."""
-    on = on or timezone.localdate()
-    return (
+    rows = (
         Tranche.objects.filter(
             status=Tranche.Status.OPEN, grant__status=Grant.Status.ACTIVE,
             grant__application__state__in=["approved", "disbursing"],
@@ -120,12 +119,18 @@ def tranches_due(*, on=None, limit=200):
         .select_related("grant", "grant__organization", "grant__fund")
         .order_by("due_on", "grant__reference", "number")[:limit]
     )
+    tranches = list(rows)
+    for tranche in tranches:
+        tranche.left = tranche.amount - _q(tranche.committed, tranche.grant.currency)
+    return tranches
 
 
-def payments_in(*, states, exclude_scheduled_by=None, limit=200):
+def payments_in(*, states, scheduled_by=None, exclude_scheduled_by=None, limit=200):
     queryset = Payment.objects.filter(state__in=states).select_related(
         "grant", "grant__organization", "grant__fund", "tranche", "scheduled_by", "approved_by"
     )
+    if scheduled_by is not None:
+        queryset = queryset.filter(scheduled_by=scheduled_by)
     if exclude_scheduled_by is not None:
         queryset = queryset.exclude(scheduled_by=exclude_scheduled_by)
     return queryset.order_by("scheduled_at")[:limit]
@@ -135,3 +140,7 @@ def unmatched_statement_lines(*, limit=200):
     return StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED).select_related("statement").order_by(
         "-statement__uploaded_at", "line_number"
     )[:limit]
+
+
+def unmatched_statement_count():
+    return StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED).count()

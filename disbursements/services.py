@@ -276,30 +276,36 @@ def grant_approve(
     decided_at = decided_at or timezone.now()
     fx_date = fx_date or timezone.localdate(decided_at)
     base_amount = to_base(amount, rate, fund.base_currency)
-    tranches = tranche_split(amount=amount, currency=currency, plan=tranche_plan)
+    # Every problem at once, each next to its field: a person fixes the form in one go.
+    errors = {}
 
-    _check_against_request(application, amount=amount, currency=currency, base_amount=base_amount,
-                           base_currency=fund.base_currency)
-    _require(
+    def check(step):
+        try:
+            step()
+        except ValidationError as error:
+            for name, messages in error.update_error_dict({}).items():
+                errors.setdefault(name, []).extend(messages)
+
+    tranches = []
+    check(lambda: tranches.extend(tranche_split(amount=amount, currency=currency, plan=tranche_plan)))
+    check(lambda: _check_against_request(application, amount=amount, currency=currency, base_amount=base_amount,
+                                         base_currency=fund.base_currency))
+    check(lambda: _require(
         base_amount <= fund.max_grant,
         f"The award ({format_money(base_amount, fund.base_currency)}) is above this fund's maximum grant of "
         f"{format_money(fund.max_grant, fund.base_currency)}.",
         "amount",
-    )
+    ))
     available = fund_available(fund=fund)
-    _require(
+    check(lambda: _require(
         base_amount <= available,
         f"The fund has {format_money(max(available, ZERO), fund.base_currency)} available (received minus "
         f"committed); this award needs {format_money(base_amount, fund.base_currency)}.",
         "amount",
-    )
+    ))
+    if errors:
+        raise ValidationError(errors)
 
-    if reference is not None:
-        # Historical grants keep the reference they were known by (the grants import's key).
-        reference = " ".join(str(reference).split())
-        _require(imported and reference, "Only imported grants bring their own reference.", "reference")
-        _require(not Grant.objects.filter(reference=reference).exists(),
-                 f"Award reference {reference} is already used.", "reference")
     grant = Grant.objects.create(
         application=application, fund=fund, organization=application.organization,
         reference=reference or _next_reference(fund, decided_at.year),

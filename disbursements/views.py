@@ -1,1 +1,326 @@
-"""Views of disbursements."""
+"""Pages for awards and payments: approval, the grant page, the award letter, the finance
+workspace, reconciliation and the fund dashboards. Every write goes through services.py."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from applications.models import Application
+from fundops import roles
+from fundops.audit import TransitionNotAllowed, audit_trail
+from fundops.models import Fund
+
+from . import selectors, services
+from .forms import ApprovalForm, ReasonForm, RecordForm, ResolveForm, ScheduleForm, StatementForm, apply_service_errors
+from .letters import award_letter_pdf
+from .models import BankStatement, Grant, Payment, PaymentState, StatementLine, Tranche
+
+
+def _is_staff(user):
+    return roles.is_program_officer(user) or roles.is_finance_officer(user)
+
+
+def staff_required(view):
+    """Program officers, finance officers and administrators; everyone else gets a 404."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not _is_staff(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _grant_of(pk):
+    return get_object_or_404(
+        Grant.objects.select_related("application", "organization", "fund", "decided_by"), application_id=pk
+    )
+
+
+def _back_to_grant(payment):
+    return redirect("disbursements:grant_detail", payment.grant.application_id)
+
+
+def _next_or(request, default):
+    """Back to the page the button was on (same site only), else `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+def _refusal(request, error):
+    """A service said no: say why in plain words."""
+    if isinstance(error, ValidationError):
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, str(error) or "You may not do this.")
+
+
+# Awards -------------------------------------------------------------------------------
+
+
+@roles.role_required(roles.PROGRAM_OFFICER)
+def approve(request, pk):
+    application = get_object_or_404(Application.objects.select_related("organization", "fund"), pk=pk)
+    if application.state != "in_review":
+        messages.error(request, f"This application is “{application.get_state_display()}”: it cannot be approved now.")
+        if Grant.objects.filter(application=application).exists():
+            return redirect("disbursements:grant_detail", pk)
+        return redirect("applications:review_detail", pk)
+    from reviews.selectors import application_ready_for_decision
+
+    fund = application.fund
+    initial = {
+        "amount": application.requested_amount,
+        "currency": application.requested_currency or fund.base_currency,
+        "plan_mode": "single" if fund.is_rapid_response else "percent",
+    }
+    form = ApprovalForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            grant = services.grant_approve(
+                application=application, by=request.user, amount=data["amount"], currency=data["currency"],
+                fx_rate=data["fx_rate"], fx_date=data["fx_date"], conditions=data["conditions"],
+                tranche_plan=data["tranche_plan"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, {"tranche_plan": "tranches"})
+        except TransitionNotAllowed as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Approved: award {grant.reference} for {grant.amount:,.2f} {grant.currency}.")
+            return redirect("disbursements:grant_detail", application.pk)
+    return render(request, "disbursements/approve.html", {
+        "application": application, "fund": fund, "form": form,
+        "ready": application_ready_for_decision(application=application),
+        "position": selectors.fund_position(fund=fund),
+    })
+
+
+@staff_required
+def grant_detail(request, pk):
+    grant = _grant_of(pk)
+    payments = list(
+        grant.payments.select_related("tranche", "scheduled_by", "approved_by", "recorded_by").order_by("scheduled_at", "pk")
+    )
+    user = request.user
+    is_finance = roles.is_finance_officer(user)
+    for payment in payments:
+        payment.can_approve = services.may_approve(payment, user)
+        payment.is_own = payment.scheduled_by_id == user.pk
+    payable = grant.status == Grant.Status.ACTIVE and grant.application.state in ("approved", "disbursing")
+    return render(request, "disbursements/grant_detail.html", {
+        "grant": grant, "application": grant.application, "tranches": selectors.grant_tranches(grant=grant),
+        "payments": payments, "summary": selectors.grant_summary(grant=grant),
+        "is_finance": is_finance, "is_officer": roles.is_program_officer(user), "payable": payable,
+        "trail": audit_trail(grant.application), "cancel_form": ReasonForm(), "reason_form": ReasonForm(),
+    })
+
+
+@require_POST
+@roles.role_required(roles.PROGRAM_OFFICER)
+def grant_cancel(request, pk):
+    grant = _grant_of(pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the award is cancelled.")
+    else:
+        try:
+            services.grant_cancel(grant=grant, by=request.user, reason=form.cleaned_data["reason"])
+        except (ValidationError, TransitionNotAllowed, PermissionDenied) as error:
+            _refusal(request, error)
+        else:
+            messages.success(request, f"Award {grant.reference} cancelled; its undisbursed part is back in the fund.")
+    return redirect("disbursements:grant_detail", pk)
+
+
+def award_letter(request, pk):
+    """The applicant's own organisation and staff may download it; anyone else gets a 404."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={request.path}")
+    grant = _grant_of(pk)
+    user = request.user
+    own = roles.is_applicant(user) and user.organization_id == grant.organization_id
+    if not (own or _is_staff(user)):
+        raise Http404
+    pdf = award_letter_pdf(grant=grant, tranches=list(grant.tranches.order_by("number")))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="award-letter-{grant.reference}.pdf"'
+    return response
+
+
+# Payments -----------------------------------------------------------------------------
+
+
+@roles.role_required(roles.FINANCE_OFFICER)
+def schedule(request, pk):
+    tranche = get_object_or_404(Tranche.objects.select_related("grant", "grant__organization", "grant__fund"), pk=pk)
+    grant = tranche.grant
+    left = tranche.amount - services.tranche_pending_or_paid(tranche)
+    form = ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.payment_schedule(
+                tranche=tranche, by=request.user, amount=form.cleaned_data["amount"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except TransitionNotAllowed as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"Scheduled {payment.amount:,.2f} {payment.currency} for {grant.reference}: "
+                "another finance officer approves it."
+            )
+            return _next_or(request, reverse("disbursements:workspace"))
+    return render(request, "disbursements/schedule.html", {"tranche": tranche, "grant": grant, "left": left, "form": form})
+
+
+@require_POST
+@roles.role_required(roles.FINANCE_OFFICER)
+def payment_approve(request, pk):
+    payment = get_object_or_404(Payment.objects.select_related("grant"), pk=pk)
+    try:
+        services.payment_approve(payment=payment, by=request.user)
+    except (ValidationError, TransitionNotAllowed, PermissionDenied) as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, f"Approved the payment of {payment.amount:,.2f} {payment.currency} ({payment.grant.reference}).")
+    return _next_or(request, reverse("disbursements:workspace"))
+
+
+@roles.role_required(roles.FINANCE_OFFICER)
+def payment_record(request, pk):
+    payment = get_object_or_404(Payment.objects.select_related("grant", "grant__fund", "grant__organization", "tranche"), pk=pk)
+    form = RecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.payment_record(
+                payment=payment, by=request.user, paid_on=data["paid_on"], reference=data["reference"],
+                fx_rate=data["fx_rate"], fx_date=data["fx_date"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except TransitionNotAllowed as error:
+            form.add_error(None, str(error))
+        else:
+            if result.already_recorded:
+                messages.info(request, f"Bank reference {data['reference']} was already recorded for this payment: nothing changed.")
+            else:
+                messages.success(request, f"Recorded the payout {result.payment.reference} for {payment.grant.reference}.")
+            return redirect("disbursements:grant_detail", payment.grant.application_id)
+    return render(request, "disbursements/payment_record.html", {"payment": payment, "grant": payment.grant, "form": form})
+
+
+PAYMENT_ACTIONS = {
+    # action: (service, needs a reason, message)
+    "fail": (services.payment_fail, True, "Marked as failed: the amount can be scheduled again."),
+    "return": (services.payment_return, True, "Marked as returned: its tranche is open again."),
+    "cancel": (services.payment_cancel, False, "Payment cancelled."),
+    "reconcile": (services.payment_reconcile, False, "Payment reconciled."),
+}
+
+
+@require_POST
+@roles.role_required(roles.FINANCE_OFFICER)
+def payment_change(request, pk, action):
+    payment = get_object_or_404(Payment.objects.select_related("grant"), pk=pk)
+    if action not in PAYMENT_ACTIONS:
+        raise Http404
+    service, needs_reason, done = PAYMENT_ACTIONS[action]
+    reason = request.POST.get("reason", "")
+    try:
+        if needs_reason or action == "cancel":
+            service(payment=payment, by=request.user, reason=reason)
+        else:
+            service(payment=payment, by=request.user)
+    except (ValidationError, TransitionNotAllowed, PermissionDenied) as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, done)
+    return _next_or(request, reverse("disbursements:grant_detail", args=[payment.grant.application_id]))
+
+
+# Finance workspace --------------------------------------------------------------------
+
+
+@roles.role_required(roles.FINANCE_OFFICER)
+def workspace(request):
+    user = request.user
+    return render(request, "disbursements/workspace.html", {
+        "tranches_due": selectors.tranches_due(),
+        "to_approve": selectors.payments_in(states=[PaymentState.SCHEDULED], exclude_scheduled_by=user),
+        "mine_waiting": selectors.payments_in(states=[PaymentState.SCHEDULED], scheduled_by=user),
+        "to_record": selectors.payments_in(states=[PaymentState.APPROVED]),
+        "problems": selectors.payments_in(states=[PaymentState.FAILED, PaymentState.RETURNED]),
+        "unmatched": selectors.unmatched_statement_count(),
+        "today": timezone.localdate(),
+    })
+
+
+@roles.role_required(roles.FINANCE_OFFICER)
+def reconcile(request):
+    form = StatementForm(request.POST or None, request.FILES or None)
+    statement, bad_lines = None, []
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = services.bank_statement_reconcile(file=form.cleaned_data["file"], by=request.user)
+        except services.StatementError as error:
+            bad_lines = error.lines
+            form.add_error("file", "Nothing was changed: fix the lines below and upload the whole file again.")
+        else:
+            return redirect(f"{reverse('disbursements:reconcile')}?statement={statement.pk}")
+    if request.GET.get("statement"):
+        statement = BankStatement.objects.filter(pk=request.GET["statement"]).first()
+    lines = list(statement.lines.select_related("payment", "payment__grant")) if statement else []
+    return render(request, "disbursements/reconcile.html", {
+        "form": form, "statement": statement, "bad_lines": bad_lines,
+        "matched": [line for line in lines if line.status == StatementLine.Status.MATCHED],
+        "unmatched_here": [line for line in lines if line.status != StatementLine.Status.MATCHED],
+        "unmatched": selectors.unmatched_statement_lines(), "resolve_form": ResolveForm(),
+    })
+
+
+@require_POST
+@roles.role_required(roles.FINANCE_OFFICER)
+def statement_line_resolve(request, pk):
+    line = get_object_or_404(StatementLine, pk=pk)
+    try:
+        services.statement_line_resolve(line=line, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, f"Line {line.line_number} ({line.reference}) resolved.")
+    return redirect("disbursements:reconcile")
+
+
+# Funds --------------------------------------------------------------------------------
+
+
+@staff_required
+def funds(request):
+    rows = [(fund, selectors.fund_position(fund=fund)) for fund in Fund.objects.all()]
+    return render(request, "disbursements/funds.html", {"rows": rows})
+
+
+@staff_required
+def fund_dashboard(request, slug):
+    fund = get_object_or_404(Fund, slug=slug)
+    grants = (
+        Grant.objects.filter(fund=fund).select_related("organization", "application").order_by("-decided_at")[:50]
+    )
+    return render(request, "disbursements/fund_dashboard.html", {
+        "fund": fund, "position": selectors.fund_position(fund=fund), "grants": grants,
+    })

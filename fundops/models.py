@@ -160,7 +160,7 @@ class Fund(models.Model):
         return not codes and not self.eligible_regions
 
     def get_absolute_url(self):
-        return reverse("fund_dashboard", args=[self.slug])
+        return reverse("disbursements:fund_dashboard", args=[self.slug])
 
 
 class Call(models.Model):
