@@ -1,7 +1,6 @@
 """Forms of the reviewer workspace and the program officer's review pages. They collect input;
 the rules (ranges, completeness, who may do what) live in reviews/services.py."""
 from django import forms
-from django.core.exceptions import ValidationError
 
 from fundops.models import User
 
@@ -93,8 +92,3 @@ class TieBreakForm(forms.Form):
     vote = forms.ChoiceField(label="Your casting decision", choices=PanelVote.Vote.choices, widget=forms.RadioSelect)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-
-def validate_export_format(value):
-    if value not in ("csv", "xlsx"):
-        raise ValidationError("Choose CSV or XLSX.")
-    return value

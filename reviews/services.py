@@ -120,11 +120,10 @@ def reviewer_pool(*, fund):
 # Assignments ----------------------------------------------------------------------------
 
 
-def _due_at(application, now):
-    fund = application.fund
+def _due_at(fund, submitted_at, now):
     if fund.is_rapid_response and fund.decision_target_hours:
-        start = application.submitted_at or now
-        # Leave the program officer the last quarter of the decision window.
+        start = submitted_at or now
+        # Leave the program officer the last quarter of the decision window (but never under 12 hours).
         return max(start + datetime.timedelta(hours=fund.decision_target_hours * 3 / 4), now + datetime.timedelta(hours=12))
     return now + datetime.timedelta(days=DEFAULT_REVIEW_DAYS)
 
@@ -156,7 +155,7 @@ def assignment_create(*, application, reviewer, by, due_at=None, note=""):
         with transaction.atomic():
             assignment = Assignment.objects.create(
                 application=application, reviewer=reviewer, assigned_by=by, assigned_at=now,
-                due_at=due_at or _due_at(application, now),
+                due_at=due_at or _due_at(application.fund, application.submitted_at, now),
             )
     except IntegrityError as exc:  # a second officer assigned the same reviewer a moment ago
         raise ValidationError({"reviewer": [f"{reviewer} is already assigned to this application."]}) from exc
@@ -225,17 +224,11 @@ def assignments_auto(*, fund, by, call=None):
     _rebalance(new, load, eligible, taken)
 
     now = timezone.now()
-    hours = fund.decision_target_hours if fund.is_rapid_response else None
-    assignments = []
-    for app_id, _org, rid, submitted_at in new:
-        if hours:
-            start = submitted_at or now
-            due = max(start + datetime.timedelta(hours=hours * 3 / 4), now + datetime.timedelta(hours=12))
-        else:
-            due = now + datetime.timedelta(days=DEFAULT_REVIEW_DAYS)
-        assignments.append(
-            Assignment(application_id=app_id, reviewer_id=rid, assigned_by=by, assigned_at=now, due_at=due)
-        )
+    assignments = [
+        Assignment(application_id=app_id, reviewer_id=rid, assigned_by=by, assigned_at=now,
+                   due_at=_due_at(fund, submitted_at, now))
+        for app_id, _org, rid, submitted_at in new
+    ]
     created = Assignment.objects.bulk_create(assignments, batch_size=500)
     if created and created[0].pk is None:  # databases that do not return ids from a bulk insert
         created = list(Assignment.objects.filter(assigned_at=now, assigned_by=by, application__fund=fund))

@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 
-from applications import services as application_services
 from reviews import services
 from reviews.models import Assignment, Review
 from tests import factories
