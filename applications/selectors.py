@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fundops import roles
 from fundops.audit import audit_trail
-from fundops.models import Call, Fund
+from fundops.models import Fund
 
 from .models import Application, State
 
@@ -103,10 +103,6 @@ def open_funds_with_calls(*, today=None):
 
 def current_info_request(application):
     return application.info_requests.filter(answered_at__isnull=True).order_by("-asked_at").first()
-
-
-def open_call_for(fund):
-    return next((c for c in Call.objects.filter(fund=fund) if c.is_open()), None)
 
 
 # The timeline --------------------------------------------------------------------------

@@ -191,6 +191,9 @@ def application_withdraw(request, pk):
 @applicant_required
 def application_answer(request, pk):
     application = _own_application(request, pk)
+    if application.state != State.INFO_REQUESTED:
+        messages.info(request, "There is no question waiting for an answer on this application.")
+        return redirect(application)
     info_request = selectors.current_info_request(application)
     form = AnswerForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -139,6 +139,9 @@ def test_answer_an_info_request(signed_in, applicant, program_officer):
     services.application_request_info(application=application, by=program_officer, question="Who signs the budget?")
     detail = signed_in.get(reverse("applications:detail", args=[application.pk])).content.decode()
     assert "Who signs the budget?" in detail and "Answer this question" in detail
+    draft = factories.ApplicationFactory(organization=applicant.organization)
+    response = signed_in.get(reverse("applications:answer", args=[draft.pk]), follow=True)
+    assert "There is no question waiting for an answer" in response.content.decode()
     response = signed_in.post(reverse("applications:answer", args=[application.pk]), {"answer": ""})
     assert response.status_code == 400 and "This field is required." in response.content.decode()
     response = signed_in.post(
