@@ -743,3 +743,158 @@ def may_approve(payment, user):
         roles.is_finance_officer(user) and payment.scheduled_by_id != user.pk
         and can_proceed(payment.approve)
     )
+
+
+# Many historical payments at once (the payments import) ----------------------------------
+
+
+def _grouped_sums(queryset, key):
+    return {
+        row[key]: Decimal(row["total"]).quantize(Decimal("0.0001"))
+        for row in queryset.values(key).annotate(total=Sum("amount"))
+    }
+
+
+@transaction.atomic
+def payments_import(*, payments, by):
+    """Record many historical payments with each grant locked once: payment_import's rules
+    (money rules 4 and 6, the first open tranche with room, the application's disbursing steps,
+    audit rows saying "imported") checked row by row against running totals, then written in bulk.
+
+    `payments` is a list of dicts of payment_import's arguments. Returns (results, refused):
+    results[i] is a PaymentRecorded (already_recorded=True for a reference recorded before);
+    refused is [(i, ValidationError)] — when it is not empty nothing at all was written.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from fundops.models import AuditEntry
+
+    grant_ids = sorted({row["grant"].pk for row in payments})
+    # Lock order as everywhere: grants (ascending), then their applications.
+    grants, applications = {}, {}
+    for start in range(0, len(grant_ids), 500):
+        chunk = grant_ids[start:start + 500]
+        grants.update(Grant.objects.select_for_update().select_related("fund").in_bulk(chunk))
+    for start in range(0, len(grant_ids), 500):
+        chunk = [grants[pk].application_id for pk in grant_ids[start:start + 500]]
+        applications.update(Application.objects.select_for_update().in_bulk(chunk))
+    tranches = {}
+    for start in range(0, len(grant_ids), 500):
+        for tranche in Tranche.objects.filter(grant_id__in=grant_ids[start:start + 500]).order_by("number"):
+            tranches.setdefault(tranche.grant_id, []).append(tranche)
+    pending_by_grant, pending_by_tranche, paid_by_grant, paid_by_tranche = {}, {}, {}, {}
+    for start in range(0, len(grant_ids), 500):
+        chunk = Payment.objects.filter(grant_id__in=grant_ids[start:start + 500])
+        pending_by_grant.update(_grouped_sums(chunk.filter(state__in=PENDING_OR_PAID), "grant_id"))
+        pending_by_tranche.update(_grouped_sums(chunk.filter(state__in=PENDING_OR_PAID), "tranche_id"))
+        paid_by_grant.update(_grouped_sums(chunk.filter(state__in=PAID_STATES), "grant_id"))
+        paid_by_tranche.update(_grouped_sums(chunk.filter(state__in=PAID_STATES), "tranche_id"))
+    references = [_clean_reference(row["reference"]) if row["reference"] else "" for row in payments]
+    holders = {}
+    for start in range(0, len(references), 500):
+        holders.update(
+            {p.reference: p for p in Payment.objects.filter(reference__in=references[start:start + 500]).select_related("grant")}
+        )
+
+    results, refused, new_payments, seen = [None] * len(payments), [], [], set()
+    for index, row in enumerate(payments):
+        try:
+            reference = _clean_reference(row["reference"])
+            status = str(row["status"] or "").lower()
+            _require(status in IMPORT_STATES, "Imported payments are paid, reconciled or returned.", "status")
+            grant = grants[row["grant"].pk]
+            holder = holders.get(reference)
+            if holder is not None:
+                if holder.grant_id != grant.pk:
+                    raise ValidationError({"reference": [f"Bank reference {reference} is already recorded for {holder.grant.reference}."]})
+                results[index] = PaymentRecorded(holder, True)
+                continue
+            _require(reference not in seen, f"Bank reference {reference} appears twice.", "reference")
+            currency = (row["currency"] or "").upper()
+            _require(currency == grant.currency, f"Award {grant.reference} is paid in {grant.currency}, not {currency}.", "currency")
+            amount = _parse_money(row["amount"], currency, "amount")
+            rate = _parse_rate(row["fx_rate"], currency=currency, base_currency=grant.fund.base_currency)
+            paid_on = row["paid_on"]
+            _require(paid_on is not None and paid_on <= timezone.localdate(), "Give a payment date that is not in the future.", "paid_on")
+            _require(grant.status == Grant.Status.ACTIVE, f"Award {grant.reference} is cancelled.")
+            tranche = next(
+                (t for t in tranches.get(grant.pk, []) if t.status == Tranche.Status.OPEN
+                 and t.amount - pending_by_tranche.get(t.pk, ZERO) >= amount),
+                None,
+            )
+            if tranche is None:
+                raise ValidationError(
+                    {"amount": [f"No tranche of {grant.reference} has {format_money(amount, currency)} left to pay: "
+                                f"paid and pending payments would exceed the award."]}
+                )
+            grant_left = grant.amount - pending_by_grant.get(grant.pk, ZERO)
+            _require(amount <= grant_left, f"Award {grant.reference} has {format_money(max(grant_left, ZERO), currency)} "
+                                           f"left to pay; this payment is {format_money(amount, currency)}.", "amount")
+        except ValidationError as error:
+            refused.append((index, error))
+            continue
+        seen.add(reference)
+        at = timezone.make_aware(datetime.datetime.combine(paid_on, datetime.time(12)))
+        if status != PaymentState.RETURNED:
+            pending_by_grant[grant.pk] = pending_by_grant.get(grant.pk, ZERO) + amount
+            pending_by_tranche[tranche.pk] = pending_by_tranche.get(tranche.pk, ZERO) + amount
+        payment = Payment(
+            grant=grant, tranche=tranche, amount=amount, currency=currency, state=status, scheduled_by=None,
+            scheduled_at=at, paid_on=paid_on, fx_rate=rate, fx_date=row.get("fx_date") or paid_on,
+            base_amount=to_base(amount, rate, grant.fund.base_currency), reference=reference, recorded_by=by,
+            recorded_at=at, reconciled_at=at if status == PaymentState.RECONCILED else None, note=IMPORTED_NOTE,
+        )
+        new_payments.append((index, payment, at))
+        results[index] = PaymentRecorded(payment, False)
+    if refused:
+        return results, refused
+
+    Payment.objects.bulk_create([payment for _, payment, _ in new_payments], batch_size=500)
+    payment_type = ContentType.objects.get_for_model(Payment)
+    application_type = ContentType.objects.get_for_model(Application)
+    audit, touched_tranches, application_states = [], set(), {}
+
+    def entry(content_type, object_id, transition, from_state, to_state, at):
+        audit.append(AuditEntry(content_type=content_type, object_id=object_id, actor=by, at=at,
+                                transition=transition, from_state=from_state, to_state=to_state, note=IMPORTED_NOTE))
+
+    for _, payment, at in new_payments:
+        # The history as payment_import writes it, one audit row per step.
+        entry(payment_type, payment.pk, "approve", PaymentState.SCHEDULED, PaymentState.APPROVED, at)
+        entry(payment_type, payment.pk, "mark_paid", PaymentState.APPROVED, PaymentState.PAID, at)
+        grant, tranche = payment.grant, payment.tranche
+        touched_tranches.add(tranche.pk)
+        paid_by_grant[grant.pk] = paid_by_grant.get(grant.pk, ZERO) + payment.amount
+        paid_by_tranche[tranche.pk] = paid_by_tranche.get(tranche.pk, ZERO) + payment.amount
+        application = applications[grant.application_id]
+        state = application_states.get(application.pk, application.state)
+        if state == State.APPROVED:
+            entry(application_type, application.pk, "start_disbursing", state, State.DISBURSING, at)
+            state = State.DISBURSING
+        if state == State.DISBURSING and paid_by_grant[grant.pk] >= grant.amount:
+            entry(application_type, application.pk, "complete_disbursement", state, State.DISBURSED, at)
+            state = State.DISBURSED
+        if payment.state == PaymentState.RECONCILED:
+            entry(payment_type, payment.pk, "reconcile", PaymentState.PAID, PaymentState.RECONCILED, at)
+        elif payment.state == PaymentState.RETURNED:
+            entry(payment_type, payment.pk, "mark_returned", PaymentState.PAID, PaymentState.RETURNED, at)
+            paid_by_grant[grant.pk] -= payment.amount
+            paid_by_tranche[tranche.pk] -= payment.amount
+            if state == State.DISBURSED:
+                entry(application_type, application.pk, "reopen_disbursement", state, State.DISBURSING, at)
+                state = State.DISBURSING
+        application_states[application.pk] = state
+    AuditEntry.objects.bulk_create(audit, batch_size=1000)
+    tranche_by_pk = {t.pk: t for group in tranches.values() for t in group}
+    paid_tranches = [pk for pk in touched_tranches if paid_by_tranche.get(pk, ZERO) >= tranche_by_pk[pk].amount]
+    reopened = [pk for pk in touched_tranches if pk not in paid_tranches and tranche_by_pk[pk].status == Tranche.Status.PAID]
+    Tranche.objects.filter(pk__in=paid_tranches).update(status=Tranche.Status.PAID)
+    Tranche.objects.filter(pk__in=reopened).update(status=Tranche.Status.OPEN)
+    by_state = {}
+    for application_id, state in application_states.items():
+        if state != applications[application_id].state:
+            by_state.setdefault(state, []).append(application_id)
+    for state, ids in by_state.items():
+        for start in range(0, len(ids), 500):
+            Application.objects.filter(pk__in=ids[start:start + 500]).update(state=state)
+    return results, refused

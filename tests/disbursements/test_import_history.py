@@ -158,6 +158,12 @@ def test_payments_import_once_and_overpayment_is_refused_row_by_row(world):
     payments = csv_bytes(PAYMENT_HEADER, "H-1,TRF-1,10000,USD,1,2020-05-01,paid", "H-1,TRF-2,5000,USD,1,2020-06-01,reconciled")
     assert run_import("payments", payments, by=officer).created == 2
     assert sorted(Payment.objects.values_list("reference", "state")) == [("TRF-1", "paid"), ("TRF-2", "reconciled")]
+    grant = Grant.objects.get(reference="H-1")
+    assert grant.application.state == State.DISBURSED  # paid in full, as the live services would leave it
+    assert [e.transition for e in audit_trail(grant.application)][-2:] == ["start_disbursing", "complete_disbursement"]
+    first = Payment.objects.get(reference="TRF-1")
+    assert [(e.transition, e.note) for e in audit_trail(first)] == [("approve", "imported"), ("mark_paid", "imported")]
+    assert first.base_amount == Decimal("10000.00") and first.approved_by is None  # four eyes is not faked
     assert run_import("payments", payments, by=officer).skipped == 2
 
     over = csv_bytes(PAYMENT_HEADER, "H-1,TRF-3,0.01,USD,1,2020-07-01,paid", "H-1,TRF-4,abc,EUR,1,2020-07-01,paid")
@@ -169,3 +175,23 @@ def test_payments_import_once_and_overpayment_is_refused_row_by_row(world):
         run_import("payments", over, by=officer)
     assert [problem.row for problem in refused.value.problems] == [2]
     assert Payment.objects.count() == 2
+
+    returned = csv_bytes(PAYMENT_HEADER, "H-1,TRF-2R,5000,USD,1,2020-06-05,returned")
+    with pytest.raises(ImportRefused):  # the tranche is fully paid: not even a returned payment fits
+        run_import("payments", returned, by=officer)
+
+
+@needs_awards
+def test_a_returned_payment_reopens_the_grant_for_payment(world):
+    fund, officer = world
+    run_import("grants", csv_bytes(
+        GRANT_HEADER, "H-1,KE-RCO-1,covid,First,KE,Access to justice,20000,15000,USD,1,2020-04-20,2020-04-23,approved",
+    ), by=officer)
+    run_import("payments", csv_bytes(
+        PAYMENT_HEADER, "H-1,TRF-1,15000,USD,1,2020-05-01,returned", "H-1,TRF-2,15000,USD,1,2020-05-09,paid",
+    ), by=officer)
+    grant = Grant.objects.get(reference="H-1")
+    assert grant.application.state == State.DISBURSED
+    assert [e.transition for e in audit_trail(grant.application)][-4:] == [
+        "start_disbursing", "complete_disbursement", "reopen_disbursement", "complete_disbursement"]
+    assert grant.tranches.get().status == "paid"
