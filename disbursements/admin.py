@@ -2,10 +2,14 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from import_export.admin import ImportExportMixin
+
 from fundops.audit import TransitionNotAllowed
+from fundops.resources import EngineImportExportMixin
 
 from . import services
 from .models import BankStatement, Grant, Payment, StatementLine, Tranche
+from .resources import GrantResource, PaymentResource
 
 
 class TrancheInline(admin.TabularInline):
@@ -16,7 +20,9 @@ class TrancheInline(admin.TabularInline):
 
 
 @admin.register(Grant)
-class GrantAdmin(admin.ModelAdmin):
+class GrantAdmin(EngineImportExportMixin, ImportExportMixin, admin.ModelAdmin):
+    # Import/export of CSV and XLSX through the same engine as `manage.py import_data`.
+    resource_classes = [GrantResource]
     list_display = ["reference", "organization", "fund", "amount", "currency", "base_amount", "status", "decided_at"]
     list_filter = ["status", "fund", "currency"]
     search_fields = ["reference", "public_reference", "organization__name", "application__title"]
@@ -63,7 +69,9 @@ def _payment_action(service, label, **extra):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(EngineImportExportMixin, ImportExportMixin, admin.ModelAdmin):
+    # Import/export of CSV and XLSX through the same engine as `manage.py import_data`.
+    resource_classes = [PaymentResource]
     list_display = ["grant", "tranche", "amount", "currency", "state", "paid_on", "reference", "scheduled_by", "approved_by"]
     list_filter = ["state", "currency", "grant__fund"]
     search_fields = ["reference", "grant__reference", "grant__organization__name"]

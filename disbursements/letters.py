@@ -36,12 +36,12 @@ def amount_in_words(amount, currency):
 def _styles():
     base = getSampleStyleSheet()
     return {
-        "body": ParagraphStyle("body", parent=base["BodyText"], fontName="Helvetica", fontSize=10, leading=14),
+        "body": ParagraphStyle("body", parent=base["BodyText"], fontName="Helvetica", fontSize=10, leading=13.5),
         "small": ParagraphStyle("small", parent=base["BodyText"], fontName="Helvetica", fontSize=8.5, leading=11, textColor=MUTED),
         "title": ParagraphStyle("title", parent=base["Title"], fontName="Helvetica-Bold", fontSize=16, leading=20,
                                 alignment=0, textColor=BRAND, spaceAfter=4),
         "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName="Helvetica-Bold", fontSize=11, leading=14,
-                             textColor=BRAND, spaceBefore=10, spaceAfter=4),
+                             textColor=BRAND, spaceBefore=7, spaceAfter=3),
         "right": ParagraphStyle("right", parent=base["BodyText"], fontName="Helvetica", fontSize=10, leading=14, alignment=TA_RIGHT),
         "amount": ParagraphStyle("amount", parent=base["BodyText"], fontName="Helvetica-Bold", fontSize=13, leading=17),
     }
@@ -73,7 +73,7 @@ def award_letter_pdf(*, grant, tranches):
     styles = _styles()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=36 * mm, bottomMargin=24 * mm,
+        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=34 * mm, bottomMargin=22 * mm,
         title=f"Award letter {grant.reference}", author=NETWORK, subject=grant.fund.name,
     )
     doc.fund_name, doc.reference = grant.fund.name, grant.reference
@@ -88,9 +88,9 @@ def award_letter_pdf(*, grant, tranches):
             [[Paragraph(f"<b>{org_name}</b><br/>{escape(address)}<br/>{('Attn: ' + escape(contact)) if contact else ''}",
                         styles["body"]),
               Paragraph(f"{decided:%-d %B %Y}<br/>Reference <b>{grant.reference}</b>", styles["right"])]],
-            colWidths=[100 * mm, 70 * mm], style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
+            colWidths=[100 * mm, 65 * mm], style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
         ),
-        Spacer(1, 8 * mm),
+        Spacer(1, 5 * mm),
         Paragraph(f"Award of a grant from the {grant.fund.name}", styles["title"]),
         Paragraph(f"Dear {escape(contact) or 'colleagues'},", styles["body"]),
         Spacer(1, 2 * mm),
@@ -108,7 +108,7 @@ def award_letter_pdf(*, grant, tranches):
     ]
     if application.planned_start and application.planned_end:
         figures.append(["Grant period", f"{application.planned_start:%-d %B %Y} – {application.planned_end:%-d %B %Y}"])
-    story.append(Table(figures, colWidths=[38 * mm, 132 * mm], style=TableStyle([
+    story.append(Table(figures, colWidths=[38 * mm, 127 * mm], style=TableStyle([
         ("FONTNAME", (0, 0), (0, -1), "Helvetica"), ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
         ("FONTSIZE", (0, 0), (-1, -1), 10), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.5, LINE), ("BOTTOMPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 6),
@@ -121,7 +121,7 @@ def award_letter_pdf(*, grant, tranches):
         share = (Decimal(tranche.amount) * 100 / grant.amount).quantize(Decimal("0.1"))
         rows.append([str(tranche.number), f"{tranche.due_on:%-d %B %Y}", format_money(tranche.amount, grant.currency), f"{share}%"])
     rows.append(["Total", "", format_money(sum(t.amount for t in tranches), grant.currency), "100%"])
-    story.append(Table(rows, colWidths=[22 * mm, 58 * mm, 60 * mm, 30 * mm], style=TableStyle([
+    story.append(Table(rows, colWidths=[22 * mm, 55 * mm, 58 * mm, 30 * mm], style=TableStyle([
         ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"), ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
         ("FONTSIZE", (0, 0), (-1, -1), 9.5), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef3f2")),
         ("ALIGN", (2, 0), (-1, -1), "RIGHT"), ("LINEBELOW", (0, 0), (-1, -1), 0.5, LINE),
@@ -144,16 +144,16 @@ def award_letter_pdf(*, grant, tranches):
 
     signer = grant.decided_by.get_full_name() if grant.decided_by else "Program officer"
     story.append(KeepTogether([
-        Spacer(1, 10 * mm),
+        Spacer(1, 4 * mm),
         Paragraph("With our congratulations and solidarity,", styles["body"]),
-        Spacer(1, 14 * mm),
+        Spacer(1, 9 * mm),
         Table([["_" * 34, "_" * 34], [f"{signer}\nProgram officer, {grant.fund.name}",
                                       f"For {organization.name}\nName, title and date"]],
-              colWidths=[85 * mm, 85 * mm], style=TableStyle([
+              colWidths=[82 * mm, 83 * mm], style=TableStyle([
                   ("FONTSIZE", (0, 0), (-1, -1), 9), ("TEXTCOLOR", (0, 0), (-1, 0), MUTED),
                   ("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP"),
               ])),
-        Spacer(1, 4 * mm),
+        Spacer(1, 1 * mm),
         Paragraph("Please sign and return a copy of this letter to accept the award.", styles["small"]),
     ]))
     doc.build(story, onFirstPage=_letterhead, onLaterPages=_letterhead)

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from applications.models import Application
+from applications.models import Application, State
 from fundops import roles
 from fundops.audit import TransitionNotAllowed, audit_trail
 from fundops.models import Fund
+from fundops.money import quantize
 
 from . import selectors, services
 from .forms import ApprovalForm, ReasonForm, RecordForm, ResolveForm, ScheduleForm, StatementForm, apply_service_errors
@@ -81,7 +82,8 @@ def approve(request, pk):
 
     fund = application.fund
     initial = {
-        "amount": application.requested_amount,
+        "amount": quantize(application.requested_amount, application.requested_currency or fund.base_currency)
+        if application.requested_amount is not None else None,
         "currency": application.requested_currency or fund.base_currency,
         "plan_mode": "single" if fund.is_rapid_response else "percent",
     }
@@ -119,12 +121,17 @@ def grant_detail(request, pk):
     for payment in payments:
         payment.can_approve = services.may_approve(payment, user)
         payment.is_own = payment.scheduled_by_id == user.pk
+    labels = dict(State.choices)
+    trail = list(audit_trail(grant.application))
+    for entry in trail:
+        entry.from_label = labels.get(entry.from_state, entry.from_state or "New")
+        entry.to_label = labels.get(entry.to_state, entry.to_state)
     payable = grant.status == Grant.Status.ACTIVE and grant.application.state in ("approved", "disbursing")
     return render(request, "disbursements/grant_detail.html", {
         "grant": grant, "application": grant.application, "tranches": selectors.grant_tranches(grant=grant),
         "payments": payments, "summary": selectors.grant_summary(grant=grant),
         "is_finance": is_finance, "is_officer": roles.is_program_officer(user), "payable": payable,
-        "trail": audit_trail(grant.application), "cancel_form": ReasonForm(), "reason_form": ReasonForm(),
+        "trail": trail, "cancel_form": ReasonForm(), "reason_form": ReasonForm(),
     })
 
 
