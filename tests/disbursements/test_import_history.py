@@ -27,19 +27,6 @@ def messages(refused):
     return [str(problem) for problem in refused.value.problems]
 
 
-def services_landed():
-    try:
-        from disbursements.services import grant_approve, payment_import  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_awards = pytest.mark.skipif(
-    not services_landed(), reason="disbursements.services (grant_approve, payment_import) has not landed yet"
-)
-
-
 @pytest.fixture
 def world(program_officer):
     fund = factories.FundFactory(slug="covid", base_currency="USD", min_grant=Decimal("1000"),
@@ -126,7 +113,6 @@ def test_grants_need_a_staff_member_to_import_them(world, tmp_path):
     assert Application.objects.count() == 0
 
 
-@needs_awards
 def test_approved_history_becomes_grants_and_over_commitment_is_refused_row_by_row(world):
     fund, officer = world  # the fund holds USD 30,000
     fine = "H-1,KE-RCO-1,covid,First,KE,Access to justice,20000,15000,USD,1,2020-04-20,2020-04-23,approved"
@@ -149,7 +135,6 @@ def test_approved_history_becomes_grants_and_over_commitment_is_refused_row_by_r
     assert Grant.objects.count() == 1 and Application.objects.count() == 1
 
 
-@needs_awards
 def test_payments_import_once_and_overpayment_is_refused_row_by_row(world):
     fund, officer = world
     run_import("grants", csv_bytes(
@@ -181,7 +166,6 @@ def test_payments_import_once_and_overpayment_is_refused_row_by_row(world):
         run_import("payments", returned, by=officer)
 
 
-@needs_awards
 def test_a_returned_payment_reopens_the_grant_for_payment(world):
     fund, officer = world
     run_import("grants", csv_bytes(
@@ -195,3 +179,20 @@ def test_a_returned_payment_reopens_the_grant_for_payment(world):
     assert [e.transition for e in audit_trail(grant.application)][-4:] == [
         "start_disbursing", "complete_disbursement", "reopen_disbursement", "complete_disbursement"]
     assert grant.tranches.get().status == "paid"
+
+
+def test_the_admin_import_of_payments_refuses_an_overpayment_row_by_row(world, client):
+    fund, officer = world
+    run_import("grants", csv_bytes(
+        GRANT_HEADER, "H-1,KE-RCO-1,covid,First,KE,Access to justice,20000,15000,USD,1,2020-04-20,2020-04-23,approved",
+    ), by=officer)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    data = csv_bytes(PAYMENT_HEADER, "H-1,TRF-1,10000,USD,1,2020-05-01,paid", "H-1,TRF-2,6000,USD,1,2020-06-01,paid")
+    response = client.post("/admin/disbursements/payment/import/",
+                           {"import_file": SimpleUploadedFile("payments.csv", data), "format": "0"})
+    page = response.content.decode()
+    assert "No tranche of H-1 has USD 6,000.00 left to pay" in page
+    assert response.context.get("confirm_form") is None
+    assert Payment.objects.count() == 0
