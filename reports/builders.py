@@ -83,7 +83,12 @@ def build_donor_report(*, fund, period, donor=None, with_payments=True):
         for month, total, count in selectors.fund_monthly_disbursed(fund=fund, period=period)
     ]
     report.currencies = selectors.fund_currency_totals(fund=fund, period=period)
-    report.annex = [_annex_row(g) for g in grant_rows]
+    # Undisclosed grants go last, in order of their generated references: sorted among the
+    # others by real reference, their place in the list would betray the reference they hide.
+    report.annex = sorted(
+        (_annex_row(g) for g in grant_rows),
+        key=lambda row: (row["organisation"] == UNDISCLOSED_ORGANISATION, row["reference"]),
+    )
     if with_payments:
         report.payments = [_payment_row(p) for p in selectors.fund_payments(fund=fund, period=period)]
     if fund.is_rapid_response:

@@ -199,7 +199,7 @@ def _fonts():
 
 
 # (header, width in points, right-aligned)
-ANNEX_COLUMNS = [("Reference", 82, False), ("Organisation", 135, False), ("Country", 152, False),
+ANNEX_COLUMNS = [("Reference", 92, False), ("Organisation", 125, False), ("Country", 152, False),
                  ("Awarded", 62, True), ("Disbursed", 62, True)]
 _ROW_H = 12.5
 
@@ -250,9 +250,17 @@ def render_annex(report, first_page=1):
 
     def line(y, cells, row_font):
         x = left
-        for (header, width, right), text in zip(ANNEX_COLUMNS, cells):
+        for column, ((header, width, right), text) in enumerate(zip(ANNEX_COLUMNS, cells)):
             if right:
                 pdf.drawRightString(x + width - 3, y, text)
+            elif column == 0:
+                # A reference is what a donor quotes back to us: shrink it to fit, never cut it.
+                size = 7
+                while size > 4.5 and pdfmetrics.stringWidth(text, row_font, size) > width - 6:
+                    size -= 0.5
+                pdf.setFont(row_font, size)
+                pdf.drawString(x + 3, y, text)
+                pdf.setFont(row_font, 7)
             else:
                 pdf.drawString(x + 3, y, _clip(text, width - 6, row_font, 7))
             x += width
