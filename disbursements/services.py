@@ -560,65 +560,19 @@ IMPORT_STATES = [PaymentState.PAID, PaymentState.RECONCILED, PaymentState.RETURN
 
 @transaction.atomic
 def payment_import(*, grant, reference, amount, currency, fx_rate, paid_on, status, by, fx_date=None):
-    """Record a historical payment (paid, reconciled or returned) through the same money rules.
+    """Record one historical payment (paid, reconciled or returned) through the same money rules.
 
     Nobody is named as scheduler or approver (four eyes is not faked); the audit rows say
-    "imported". The same reference imported twice is imported once.
+    "imported". The same reference imported twice is imported once. One row of
+    `payments_import`, so the rule for historical payments lives in one place.
     """
-    reference = _clean_reference(reference)
-    status = str(status or "").lower()
-    _require(status in IMPORT_STATES, "Imported payments are paid, reconciled or returned.", "status")
-    grant = _locked_grant(grant.pk)
-    holder = Payment.objects.filter(reference=reference).first()
-    if holder is not None:
-        if holder.grant_id != grant.pk:
-            raise ValidationError({"reference": [f"Bank reference {reference} is already recorded for {holder.grant.reference}."]})
-        return PaymentRecorded(holder, True)
-    currency = (currency or "").upper()
-    _require(currency == grant.currency, f"Award {grant.reference} is paid in {grant.currency}, not {currency}.", "currency")
-    amount = _parse_money(amount, currency, "amount")
-    rate = _parse_rate(fx_rate, currency=currency, base_currency=grant.fund.base_currency)
-    _require(paid_on is not None and paid_on <= timezone.localdate(), "Give a payment date that is not in the future.", "paid_on")
-    _require(grant.status == Grant.Status.ACTIVE, f"Award {grant.reference} is cancelled.")
-    # The first open tranche with room takes the payment; a last tranche cannot be overpaid.
-    tranche = None
-    for candidate in grant.tranches.filter(status=Tranche.Status.OPEN).order_by("number"):
-        if candidate.amount - tranche_pending_or_paid(candidate) >= amount:
-            tranche = candidate
-            break
-    if tranche is None:
-        raise ValidationError(
-            {"amount": [f"No tranche of {grant.reference} has {format_money(amount, currency)} left to pay: "
-                        f"paid and pending payments would exceed the award."]}
-        )
-    if status != PaymentState.RETURNED:
-        _check_room(grant, tranche, amount)
-    at = timezone.make_aware(datetime.datetime.combine(paid_on, datetime.time(12)))
-    payment = Payment.objects.create(
-        grant=grant, tranche=tranche, amount=amount, currency=currency, scheduled_by=None, scheduled_at=at,
-        note=IMPORTED_NOTE,
-    )
-    # The history as it happened, each step audited as imported; permissions were waived above
-    # (staff import on the finance team's behalf), the audit rows still name who imported.
-    _audit(payment, "approve", by=by, actor=by, at=at, note=IMPORTED_NOTE)
-    Payment.objects.filter(pk=payment.pk).update(approved_by=None, approved_at=None)
-    payment.approved_by = None
-    payment.paid_on, payment.fx_rate, payment.fx_date = paid_on, rate, fx_date or paid_on
-    payment.base_amount = to_base(amount, rate, grant.fund.base_currency)
-    payment.reference = reference
-    _save_reference(payment, lambda: _audit(payment, "mark_paid", by=by, actor=by, at=at, note=IMPORTED_NOTE))
-    Payment.objects.filter(pk=payment.pk).update(recorded_by=by, recorded_at=at)
-    _after_paid(grant, tranche, by=by, actor=by, at=at, note=IMPORTED_NOTE)
-    if status == PaymentState.RECONCILED:
-        _audit(payment, "reconcile", by=by, actor=by, at=at, note=IMPORTED_NOTE)
-    elif status == PaymentState.RETURNED:
-        _audit(payment, "mark_returned", by=by, actor=by, at=at, note=IMPORTED_NOTE)
-        Tranche.objects.filter(pk=tranche.pk, status=Tranche.Status.PAID).update(status=Tranche.Status.OPEN)
-        application = Application.objects.get(pk=grant.application_id)
-        if application.state == State.DISBURSED:
-            _audit(application, "reopen_disbursement", by=by, actor=by, at=at, note=IMPORTED_NOTE)
-    payment.refresh_from_db()
-    return PaymentRecorded(payment, False)
+    row = dict(grant=grant, reference=reference, amount=amount, currency=currency, fx_rate=fx_rate,
+               paid_on=paid_on, status=status, fx_date=fx_date)
+    results, refused = payments_import(payments=[row], by=by)
+    if refused:
+        raise refused[0][1]
+    recorded = results[0]
+    return PaymentRecorded(Payment.objects.get(pk=recorded.payment.pk), recorded.already_recorded)
 
 
 # Bank reconciliation ------------------------------------------------------------------
