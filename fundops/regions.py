@@ -294,7 +294,12 @@ def region_for(country_code):
 
 def continent_for(country_code):
     """The UN M49 continental region (e.g. "Africa") of an ISO 3166-1 alpha-2 code."""
-    return REGION_BY_SUBREGION.get(region_for(country_code), UNKNOWN_REGION)
+    return continent_of_region(region_for(country_code))
+
+
+def continent_of_region(region):
+    """The continental region (e.g. "Africa") a UN M49 sub-region (e.g. "Middle Africa") belongs to."""
+    return REGION_BY_SUBREGION.get(region, UNKNOWN_REGION)
 
 
 def subregion_choices():

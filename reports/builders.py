@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_countries import countries
 
-from fundops.disclosure import UNDISCLOSED_ORGANISATION, undisclosed_region_label
+from fundops import disclosure
 from fundops.money import quantize
 from fundops.regions import region_for
 
@@ -39,10 +40,11 @@ class DonorReport:
     grants: int = 0
     organisations: int = 0
     countries_reached: int = 0
-    undisclosed_regions: int = 0
+    has_undisclosed: bool = False  # some countries are not shown (no count: it would be a small cell)
     regions: list = field(default_factory=list)  # [{region, rows: [country rows], totals...}]
     country_rows: list = field(default_factory=list)
-    monthly: list = field(default_factory=list)  # [{month, label, disbursed, payments}]
+    time_unit: str = "month"  # "quarter" when undisclosed grants were paid (docs/disclosure.md)
+    monthly: list = field(default_factory=list)  # [{month, label, disbursed, payments}], by time_unit
     currencies: list = field(default_factory=list)
     donors: list = field(default_factory=list)
     speed: dict = None
@@ -55,7 +57,9 @@ class DonorReport:
 
     @property
     def title(self):
-        return f"{self.fund.name}: report to {'donors' if self.donor is None else self.donor.name}"
+        if self.donor is None:
+            return _("%(fund)s: report to donors") % {"fund": self.fund.name}
+        return _("%(fund)s: report to %(donor)s") % {"fund": self.fund.name, "donor": self.donor.name}
 
 
 def default_period(fund, start=None, end=None):
@@ -64,7 +68,12 @@ def default_period(fund, start=None, end=None):
 
 
 def build_donor_report(*, fund, period, donor=None, with_payments=True):
-    """Everything the report shows; `with_payments=False` skips the payment list only the XLSX needs."""
+    """Everything the report shows; `with_payments=False` skips the payment list only the XLSX needs.
+
+    What a donor may see of at-risk grantees is decided by fundops.disclosure (docs/disclosure.md):
+    every grant under its opaque public reference, undisclosed ones dated to the quarter, their
+    money in groups of at least three organisations, their payments folded into those groups.
+    """
     currency = fund.base_currency
     grant_rows = selectors.fund_grant_totals(fund=fund, period=period)
     report = DonorReport(fund=fund, period=period, currency=currency, generated_at=timezone.now(), donor=donor)
@@ -77,20 +86,23 @@ def build_donor_report(*, fund, period, donor=None, with_payments=True):
     if report.donor_share is not None:
         report.donor_share_of_disbursed = quantize(report.disbursed * report.donor_share, currency)
 
-    _countries(report, selectors.country_totals(grant_rows, currency))
+    table = country_table(grant_rows, currency)
+    report.regions, report.country_rows, groups = table["regions"], table["rows"], table["groups"]
+    report.countries_reached = sum(1 for r in report.country_rows if not r["undisclosed"])
+    report.has_undisclosed = any(r["undisclosed"] for r in report.country_rows)
+    # A month's total less the named payments listed to the day would give an undisclosed
+    # payment its month: when undisclosed grants were paid, money over time is shown by quarter.
+    if any(g["organization__at_risk"] and g["disbursed"] for g in grant_rows):
+        report.time_unit = "quarter"
     report.monthly = [
-        {"month": month, "label": f"{month:%b %Y}", "disbursed": total, "payments": count}
-        for month, total, count in selectors.fund_monthly_disbursed(fund=fund, period=period)
+        {"month": month, "label": disclosure.quarter_label(month) if report.time_unit == "quarter" else f"{month:%b %Y}",
+         "disbursed": total, "payments": count}
+        for month, total, count in selectors.fund_monthly_disbursed(fund=fund, period=period, by=report.time_unit)
     ]
-    report.currencies = selectors.fund_currency_totals(fund=fund, period=period)
-    # Undisclosed grants go last, in order of their generated references: sorted among the
-    # others by real reference, their place in the list would betray the reference they hide.
-    report.annex = sorted(
-        (_annex_row(g) for g in grant_rows),
-        key=lambda row: (row["organisation"] == UNDISCLOSED_ORGANISATION, row["reference"]),
-    )
+    report.currencies = _currencies(selectors.fund_currency_totals(fund=fund, period=period), currency)
+    report.annex = sorted((_annex_row(g, groups) for g in grant_rows), key=_annex_order)
     if with_payments:
-        report.payments = [_payment_row(p) for p in selectors.fund_payments(fund=fund, period=period)]
+        report.payments = payment_rows(selectors.fund_payments(fund=fund, period=period), groups, currency)
     if fund.is_rapid_response:
         report.speed = rapid_response_speed(grant_rows, fund.decision_target_hours, period)
     return report
@@ -107,72 +119,141 @@ def _money_in(report, donor_rows):
         report.donor_share = (report.donor_received / report.mobilised) if report.mobilised else ZERO
 
 
-def _countries(report, totals):
-    by_region = {}
-    for (code, region, undisclosed_label), row in totals.items():
-        by_region.setdefault(region, []).append(
-            {
-                "country_code": code,
-                "country": str(countries.name(code)) if code else "",
-                "label": undisclosed_label or str(countries.name(code)) or code,
-                "region": region,
-                "undisclosed": undisclosed_label is not None,
-                "grants": len(row["grants"]),
-                "organisations": len(row["organisations"]),
-                "committed": row["committed"],
-                "disbursed": row["disbursed"],
-                "_grant_ids": row["grants"],
-                "_org_ids": row["organisations"],
-            }
-        )
-    for region in sorted(by_region):
-        rows = sorted(by_region[region], key=lambda r: (r["undisclosed"], r["label"]))
-        report.regions.append(
-            {
-                "region": region,
-                "rows": rows,
-                "grants": len(set().union(*(r["_grant_ids"] for r in rows))),
-                "organisations": len(set().union(*(r["_org_ids"] for r in rows))),
-                "committed": sum((r["committed"] for r in rows), ZERO),
-                "disbursed": sum((r["disbursed"] for r in rows), ZERO),
-            }
-        )
-        report.country_rows.extend(rows)
-    # Only named countries are counted, so a count can never hint at an undisclosed one.
-    report.countries_reached = sum(1 for r in report.country_rows if not r["undisclosed"])
-    report.undisclosed_regions = sum(1 for r in report.country_rows if r["undisclosed"])
+def undisclosed_groups(grant_rows):
+    """{region: UndisclosedGroup} for this report's at-risk grants (fundops.disclosure's small-cell rule)."""
+    return disclosure.undisclosed_groups_for(
+        (g["organization_id"], g["country_codes"]) for g in grant_rows if g["organization__at_risk"]
+    )
 
 
-def _annex_row(grant):
+def merged_block_label():
+    return _("Undisclosed (merged regions)")
+
+
+def country_table(grant_rows, currency):
+    """The by-country table: {"regions": blocks with subtotals, "rows": country rows, "groups": ...}.
+
+    Named grantees' money is shown per country under its region. At-risk grantees' money is shown
+    only per undisclosed group: a region's own "undisclosed countries" row when it covers at least
+    three organisations, else a continent's or the catch-all row, which sit together in a last block
+    of their own — never inside a region's subtotal, where subtracting the named countries would
+    give the small group back. Every row, subtotal and the total add up to the cent.
+    """
+    groups = undisclosed_groups(grant_rows)
+    cells = {}
+    for (code, region, undisclosed_label), totals in selectors.country_totals(grant_rows, currency).items():
+        if undisclosed_label is None:
+            key, block, label = (code, region), region, str(countries.name(code)) or code
+        else:
+            group = groups[region]
+            block = region if group.level == "region" else merged_block_label()
+            key, label = ("", group.label), group.label
+        cell = cells.setdefault(key, {
+            "country_code": key[0], "country": str(countries.name(key[0])) if key[0] else label, "label": label,
+            "region": block, "undisclosed": undisclosed_label is not None,
+            "catch_all": undisclosed_label is not None and groups[region].is_catch_all,
+            "committed": ZERO, "disbursed": ZERO, "_grant_ids": set(), "_org_ids": set(),
+        })
+        cell["committed"] += totals["committed"]
+        cell["disbursed"] += totals["disbursed"]
+        cell["_grant_ids"] |= totals["grants"]
+        cell["_org_ids"] |= totals["organisations"]
+    by_block = {}
+    for cell in cells.values():
+        cell["grants"], cell["organisations"] = len(cell["_grant_ids"]), len(cell["_org_ids"])
+        by_block.setdefault(cell["region"], []).append(cell)
+    merged = merged_block_label()
+    regions, rows = [], []
+    for block in sorted(by_block, key=lambda name: (name == merged, name)):
+        block_rows = sorted(by_block[block], key=lambda r: (r["undisclosed"], r["catch_all"], r["label"]))
+        regions.append({
+            "region": block,
+            "rows": block_rows,
+            "grants": len(set().union(*(r["_grant_ids"] for r in block_rows))),
+            "organisations": len(set().union(*(r["_org_ids"] for r in block_rows))),
+            "committed": sum((r["committed"] for r in block_rows), ZERO),
+            "disbursed": sum((r["disbursed"] for r in block_rows), ZERO),
+        })
+        rows.extend(block_rows)
+    return {"regions": regions, "rows": rows, "groups": groups}
+
+
+def _currencies(currency_rows, base_currency):
+    """Payments by currency for named grantees; one base-currency line for all undisclosed ones,
+    since a currency only they were paid in would say where they are."""
+    named = [row for row in currency_rows if not row["grant__organization__at_risk"]]
+    hidden = [row for row in currency_rows if row["grant__organization__at_risk"]]
+    rows = {}
+    for row in named:
+        merged = rows.setdefault(row["currency"], {"currency": row["currency"], "payments": 0, "amount": ZERO,
+                                                   "base_amount": ZERO, "undisclosed": False})
+        merged["payments"] += row["payments"]
+        merged["amount"] += Decimal(row["amount"])
+        merged["base_amount"] += Decimal(row["base_amount"])
+    result = sorted(rows.values(), key=lambda r: (-r["base_amount"], r["currency"]))
+    if hidden:
+        result.append({
+            "currency": _("Undisclosed organisations, in %(currency)s") % {"currency": base_currency},
+            "payments": sum(row["payments"] for row in hidden), "amount": None,
+            "base_amount": sum((Decimal(row["base_amount"]) for row in hidden), ZERO), "undisclosed": True,
+        })
+    return result
+
+
+def _where(grant, groups):
+    if grant["organization__at_risk"]:
+        return ", ".join(sorted({groups[region_for(code)].label for code in grant["country_codes"]}))
+    return ", ".join(str(countries.name(code)) or code for code in grant["country_codes"])
+
+
+def _annex_row(grant, groups):
     at_risk = grant["organization__at_risk"]
-    if at_risk:
-        where = ", ".join(sorted({undisclosed_region_label(region_for(c)) for c in grant["country_codes"]}))
-    else:
-        where = ", ".join(str(countries.name(c)) or c for c in grant["country_codes"])
+    decided_on = timezone.localtime(grant["decided_at"]).date()
     return {
-        # The same choice fundops.disclosure.public_grant_reference makes, from the row we already have.
-        "reference": grant["public_reference"] if at_risk else grant["reference"],
-        "organisation": UNDISCLOSED_ORGANISATION if at_risk else grant["organization__name"],
-        "country": where,
-        "decided_on": timezone.localtime(grant["decided_at"]).date(),
+        "reference": disclosure.public_grant_reference(grant["id"]),
+        "organisation": _(disclosure.UNDISCLOSED_ORGANISATION) if at_risk else grant["organization__name"],
+        "country": _where(grant, groups),
+        "decided_on": disclosure.quarter_label(decided_on) if at_risk else decided_on,
         "awarded": grant["base_amount"],
         "committed": grant["committed"],
         "disbursed": grant["disbursed"],
         "status": grant["status"],
+        "undisclosed": at_risk,
     }
 
 
-def _payment_row(payment):
-    at_risk = payment["grant__organization__at_risk"]
-    return {
-        "paid_on": payment["paid_on"],
-        "grant": payment["grant__public_reference"] if at_risk else payment["grant__reference"],
-        "organisation": UNDISCLOSED_ORGANISATION if at_risk else payment["grant__organization__name"],
-        "currency": payment["currency"],
-        "amount": payment["amount"],
-        "fx_rate": payment["fx_rate"],
-        "base_amount": payment["base_amount"],
-    }
+def _annex_order(row):
+    """Named grants by country and organisation; undisclosed ones after them all, by group and
+    opaque reference — so no hidden grant sits among named ones where its place could say anything."""
+    if row["undisclosed"]:
+        return (1, row["country"], "", "", row["reference"])
+    return (0, row["country"], row["organisation"].casefold(), str(row["decided_on"]), row["reference"])
+
+
+def payment_rows(payments, groups, currency):
+    """Named grantees' payments one by one; undisclosed ones folded into one row per group and
+    quarter, in the base currency (split by country like the country table, so rows add up)."""
+    rows, folded = [], {}
+    for payment in payments:
+        if not payment["grant__organization__at_risk"]:
+            rows.append({
+                "paid_on": payment["paid_on"],
+                "grant": disclosure.public_grant_reference(payment["grant_id"]),
+                "organisation": payment["grant__organization__name"],
+                "currency": payment["currency"],
+                "amount": payment["amount"],
+                "fx_rate": payment["fx_rate"],
+                "base_amount": payment["base_amount"],
+            })
+            continue
+        codes = selectors.grant_country_codes(payment["grant__application__countries"], payment["grant__organization__country"])
+        for code, share in selectors.split_by_country(payment["base_amount"], codes, currency).items():
+            key = (disclosure.quarter_label(payment["paid_on"]), groups[region_for(code)].label)
+            folded[key] = folded.get(key, ZERO) + share
+    for (quarter, label), amount in sorted(folded.items()):
+        rows.append({"paid_on": quarter, "grant": "", "organisation": label, "currency": currency,
+                     "amount": amount, "fx_rate": None, "base_amount": amount})
+    return rows
 
 
 def percentile(values, fraction):

@@ -4,6 +4,7 @@ import math
 from decimal import Decimal
 from html import escape
 
+from django.utils.translation import gettext as _
 from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
@@ -92,12 +93,13 @@ def country_bar_chart(rows, currency, limit=15):
     return to_svg(drawing, f"Amounts {measure} per country")
 
 
-def monthly_chart(months, currency):
-    """Vertical bars: base amount disbursed each month, labelled under each bar."""
+def monthly_chart(months, currency, unit="month"):
+    """Vertical bars: base amount disbursed each month (or quarter, `unit`), labelled under each bar."""
     height, top, bottom, left = 190, 24, 30, 44
     plot_w, plot_h = WIDTH - left - 6, height - top - bottom
     drawing = Drawing(WIDTH, height)
-    drawing.add(String(0, height - 12, f"Disbursed per month, {currency}", fontName=FONT + "-Bold", fontSize=9))
+    title = _("Disbursed per quarter, %(currency)s") if unit == "quarter" else _("Disbursed per month, %(currency)s")
+    drawing.add(String(0, height - 12, title % {"currency": currency}, fontName=FONT + "-Bold", fontSize=9))
     ticks = nice_ticks(max((m["disbursed"] for m in months), default=0))
     scale = plot_h / ticks[-1]
     for tick in ticks:
@@ -117,4 +119,4 @@ def monthly_chart(months, currency):
             drawing.add(String(x + slot / 2, bottom + bar_h + 3, compact(month["disbursed"]), fontName=FONT,
                                fontSize=7, fillColor=MUTED, textAnchor="middle"))
     drawing.add(Line(left, bottom, WIDTH - 6, bottom, strokeColor=MUTED, strokeWidth=0.7))
-    return to_svg(drawing, "Disbursed per month")
+    return to_svg(drawing, _("Disbursed per quarter") if unit == "quarter" else _("Disbursed per month"))

