@@ -1,11 +1,14 @@
 """Forms for the applicant portal and the screening pages. They collect input; the rules live in services."""
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from fundops.forms import LONG_TEXT_MAX, NOTE_MAX, MoneyField, long_text
 from fundops.money import CURRENCY_CHOICES, quantize
 from fundops.uploads import ALLOWED_DESCRIPTION, ALLOWED_EXTENSIONS
 
-from .models import THEMES
+from .models import SUMMARY_MAX_LENGTH, THEMES
 
 _FILE_ACCEPT = ",".join(ALLOWED_EXTENSIONS)
 _FILE_HELP = f"{ALLOWED_DESCRIPTION}; at most 10 MB."
@@ -42,10 +45,12 @@ class ApplicationDraftForm(forms.Form):
     """Every field optional: a draft can be saved half-done. Submitting checks completeness."""
 
     title = forms.CharField(max_length=200, required=False)
-    summary = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="What you will do, with whom, and what will change. A few paragraphs is enough.",
+    summary = long_text(
+        max_length=SUMMARY_MAX_LENGTH, rows=6, required=False,
+        help_text=format_lazy(
+            _("What you will do, with whom, and what will change. A few paragraphs is enough (at most {max} characters)."),
+            max=f"{SUMMARY_MAX_LENGTH:,}",
+        ),
     )
     themes = forms.MultipleChoiceField(
         choices=[(t, t) for t in THEMES], required=False, widget=forms.CheckboxSelectMultiple
@@ -57,10 +62,7 @@ class ApplicationDraftForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text="Hold Ctrl (or ⌘ on a Mac) to choose more than one.",
     )
-    requested_amount = forms.DecimalField(
-        label="Amount requested", required=False, min_value=0, max_digits=18,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
+    requested_amount = MoneyField(label=_("Amount requested"), required=False)
     requested_currency = forms.ChoiceField(label="Currency", choices=[("", "—")] + CURRENCY_CHOICES, required=False)
     planned_start = forms.DateField(required=False, widget=DateInput())
     planned_end = forms.DateField(required=False, widget=DateInput())
@@ -111,7 +113,7 @@ class ApplicationDraftForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 5}))
+    answer = long_text(label=_("Your answer"), rows=5)
     document = forms.FileField(
         label="Supporting document (optional)", required=False, help_text=_FILE_HELP,
         widget=forms.ClearableFileInput(attrs={"accept": _FILE_ACCEPT}),
@@ -119,22 +121,18 @@ class AnswerForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    note = forms.CharField(
-        label="Why are you withdrawing? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    note = long_text(label=_("Why are you withdrawing? (optional)"), max_length=NOTE_MAX, rows=3, required=False)
 
 
 class DeclineForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason for declining",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="The applicant will read this. Be clear and kind.",
+    reason = long_text(
+        label=_("Reason for declining"), max_length=LONG_TEXT_MAX,
+        help_text=_("The applicant will read this. Be clear and kind."),
     )
 
 
 class RequestInfoForm(forms.Form):
-    question = forms.CharField(
-        label="Question for the applicant",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="The application waits for the applicant's answer before review continues.",
+    question = long_text(
+        label=_("Question for the applicant"), max_length=LONG_TEXT_MAX,
+        help_text=_("The application waits for the applicant's answer before review continues."),
     )

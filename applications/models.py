@@ -31,6 +31,9 @@ THEMES = [
     "Public services and accountability",
     "Community paralegals",
 ]
+# A summary is "a few paragraphs": the form and the draft service both refuse more than this.
+SUMMARY_MAX_LENGTH = 5000
+
 INTAKE_STATES = ["draft", "submitted", "in_review", "info_requested", "declined", "withdrawn"]
 
 

@@ -6,14 +6,15 @@ so the new state and its audit row are saved together or not at all.
 """
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from fundops import roles
 from fundops.audit import TransitionNotAllowed, transition_with_audit
 from fundops.money import MoneyError, format_money, minor_units, parse_decimal, quantize
-from fundops.uploads import check_upload
+from fundops.uploads import check_upload, stored_files_removed_on_error
 
-from .models import THEMES, Application, Attachment, InfoRequest, State
+from .models import SUMMARY_MAX_LENGTH, THEMES, Application, Attachment, InfoRequest, State
 
 # The fields an applicant fills in; a draft may leave any of them empty.
 DRAFT_FIELDS = [
@@ -104,6 +105,10 @@ def _clean_draft_fields(fields, *, fund):
     for name in ("title", "summary"):
         if name in cleaned:
             cleaned[name] = (cleaned[name] or "").strip()
+    if len(cleaned.get("summary") or "") > SUMMARY_MAX_LENGTH:
+        errors["summary"] = _("The summary has %(length)s characters; it may have %(max)s at most.") % {
+            "length": f"{len(cleaned['summary']):,}", "max": f"{SUMMARY_MAX_LENGTH:,}",
+        }
     if "themes" in cleaned:
         themes = list(cleaned["themes"] or [])
         unknown_themes = [t for t in themes if t not in THEMES]
@@ -182,32 +187,51 @@ def application_update_draft(*, application, by, **fields):
     return application
 
 
-@transaction.atomic
 def attachment_add(*, application, kind, uploaded_file, by):
     """Store a checked document under a random name; only while the applicant can still edit."""
+    return attachments_add(application=application, uploads=[(kind, uploaded_file)], by=by)[0]
+
+
+@transaction.atomic
+def attachments_add(*, application, uploads, by):
+    """Store several documents ([(kind, uploaded file)]) together, or none of them.
+
+    Every file is checked before any is written, so one refused file leaves nothing on disk; and
+    if writing fails part-way, the files already written are deleted (their rows roll back with
+    the transaction). Call it last in a transaction: a rollback after it returns cannot reach the disk.
+    """
     if not _may_draft_for(by, application.organization):
         raise PermissionDenied("You may only add documents to your own organisation's applications.")
     if application.state not in (State.DRAFT, State.INFO_REQUESTED):
         raise TransitionNotAllowed(
             f"This application is “{application.get_state_display()}”: documents can no longer be added."
         )
-    if kind not in Attachment.Kind.values:
-        raise ValidationError({"kind": f"Unknown kind of document: {kind}."})
-    try:
-        checked = check_upload(uploaded_file)
-    except ValidationError as error:
-        raise ValidationError({kind: error.messages})
-    attachment = Attachment(
-        application=application,
-        kind=kind,
-        original_name=checked.original_name,
-        content_type=checked.content_type,
-        size=checked.size,
-        uploaded_by=by,
-    )
-    attachment.file.save(checked.original_name, uploaded_file, save=False)
-    attachment.save()
-    return attachment
+    checked, errors = [], {}
+    for kind, uploaded_file in uploads:
+        if kind not in Attachment.Kind.values:
+            raise ValidationError({"kind": f"Unknown kind of document: {kind}."})
+        try:
+            checked.append((kind, uploaded_file, check_upload(uploaded_file)))
+        except ValidationError as error:
+            errors.setdefault(kind, []).extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    attachments = []
+    with stored_files_removed_on_error() as stored:
+        for kind, uploaded_file, upload in checked:
+            attachment = Attachment(
+                application=application,
+                kind=kind,
+                original_name=upload.original_name,
+                content_type=upload.content_type,
+                size=upload.size,
+                uploaded_by=by,
+            )
+            attachment.file.save(upload.original_name, uploaded_file, save=False)
+            stored.append(attachment.file)
+            attachment.save()
+            attachments.append(attachment)
+    return attachments
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fundops import roles
@@ -83,8 +84,9 @@ def _save_draft(request, application, form):
     try:
         with transaction.atomic():
             services.application_update_draft(application=application, by=request.user, **form.draft_data())
-            for kind, uploaded in form.uploads():
-                services.attachment_add(application=application, kind=kind, uploaded_file=uploaded, by=request.user)
+            if form.uploads():
+                # Last in the transaction: it checks every file before writing any.
+                services.attachments_add(application=application, uploads=form.uploads(), by=request.user)
     except ValidationError as error:
         add_errors(form, error)
         return False
@@ -113,9 +115,15 @@ def application_edit(request, pk):
         return redirect(application)
     if request.method == "POST":
         form = ApplicationDraftForm(request.POST, request.FILES, fund=application.fund)
-        if form.is_valid() and _save_draft(request, application, form):
-            if "remove_attachment" in request.POST:
-                return _remove_attachment(request, application)
+        removing = "remove_attachment" in request.POST
+        to_remove = _attachment_to_remove(request, application) if removing else None
+        if removing and to_remove is None:
+            # A stale page or a tampered button: say so, and save nothing.
+            form.is_valid()
+            form.add_error(None, _("That document is no longer attached to this draft. Nothing was changed."))
+        elif form.is_valid() and _save_draft(request, application, form):
+            if to_remove is not None:
+                return _remove_attachment(request, application, to_remove)
             messages.success(request, "Draft saved. You can come back to it at any time.")
             return redirect("applications:edit", pk=application.pk)
     else:
@@ -123,8 +131,15 @@ def application_edit(request, pk):
     return _edit_page(request, application, form)
 
 
-def _remove_attachment(request, application):
-    attachment = get_object_or_404(application.attachments, pk=request.POST["remove_attachment"])
+def _attachment_to_remove(request, application):
+    """The draft's document named by the Remove button, or None (not a number, or not this draft's)."""
+    value = request.POST.get("remove_attachment", "")
+    if not (value.isascii() and value.isdigit() and len(value) < 19):  # a database id fits in 64 bits
+        return None
+    return application.attachments.filter(pk=int(value)).first()
+
+
+def _remove_attachment(request, application, attachment):
     services.attachment_remove(attachment=attachment, by=request.user)
     messages.success(request, f"Removed “{attachment.original_name}”.")
     return redirect("applications:edit", pk=application.pk)

@@ -1,11 +1,14 @@
 """Forms for the award and payment pages: they read what people type; services decide."""
 import datetime
+import secrets
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from fundops.money import CURRENCY_CHOICES, MoneyError, parse_decimal
+from fundops.forms import LONG_TEXT_MAX, NOTE_MAX, MoneyField, RateField, long_text
+from fundops.money import CURRENCY_CHOICES, MoneyError, parse_typed_decimal
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -27,21 +30,21 @@ class ApprovalForm(forms.Form):
         ("percent", "Several tranches, by percentage"),
         ("amount", "Several tranches, by amount"),
     ]
-    amount = forms.DecimalField(label="Award amount", min_value=0, max_digits=18, decimal_places=4)
+    amount = MoneyField(label=_("Award amount"))
     currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
-    fx_rate = forms.CharField(
-        label="FX rate to the fund's currency", required=False,
+    fx_rate = RateField(
+        label=_("FX rate to the fund's currency"), required=False,
         help_text="How many units of the fund's currency for one unit of the award's. Leave empty when they are the same.",
     )
     fx_date = forms.DateField(label="FX rate date", required=False, widget=DATE, help_text="Defaults to today.")
-    conditions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False,
-        help_text="Printed on the award letter, e.g. reporting dates or restrictions.",
+    conditions = long_text(
+        max_length=LONG_TEXT_MAX, required=False,
+        help_text=_("Printed on the award letter, e.g. reporting dates or restrictions."),
     )
     plan_mode = forms.ChoiceField(label="Tranche schedule", choices=PLAN_CHOICES, widget=forms.RadioSelect, initial="single")
     due_on = forms.DateField(label="Payment due on", required=False, widget=DATE, help_text="For one upfront payment; defaults to today.")
     tranches = forms.CharField(
-        label="Tranches", required=False, widget=forms.Textarea(attrs={"rows": 4, "placeholder": "60, 2026-12-01\n40, 2027-06-01"}),
+        label=_("Tranches"), required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 4, "placeholder": "60, 2026-12-01\n40, 2027-06-01"}),
         help_text="One tranche per line: a percentage or an amount, a comma, and the due date (YYYY-MM-DD).",
     )
 
@@ -57,7 +60,7 @@ class ApprovalForm(forms.Form):
             for number, line in enumerate(lines, start=1):
                 value_text, _, date_text = line.partition(",")
                 try:
-                    value = parse_decimal(value_text.strip().rstrip("%"))
+                    value = parse_typed_decimal(value_text.strip().rstrip("%\u066a"))  # ٪: the Arabic percent sign
                     due_on = datetime.date.fromisoformat(date_text.strip())
                 except (MoneyError, ValueError):
                     problems.append(f"Line {number} (“{line}”): write a number, a comma and a date like 2026-12-01.")
@@ -72,25 +75,29 @@ class ApprovalForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    amount = forms.DecimalField(
-        required=False, min_value=0, max_digits=18, decimal_places=4,
-        help_text="Leave empty to schedule all that is left of the tranche.",
-    )
+    amount = MoneyField(required=False, help_text=_("Leave empty to schedule all that is left of the tranche."))
     note = forms.CharField(required=False, max_length=500)
+    # A new token each time the form is shown: submitting the same page twice schedules once.
+    request_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["request_token"] = secrets.token_urlsafe(24)
 
 
 class RecordForm(forms.Form):
     paid_on = forms.DateField(label="Paid on", widget=DATE)
     reference = forms.CharField(label="Bank transfer reference", max_length=100)
-    fx_rate = forms.CharField(
-        label="FX rate used", required=False,
+    fx_rate = RateField(
+        label=_("FX rate used"), required=False,
         help_text="Units of the fund's currency for one unit paid. Leave empty when they are the same.",
     )
     fx_date = forms.DateField(label="FX rate date", required=False, widget=DATE, help_text="Defaults to the payment date.")
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = long_text(max_length=NOTE_MAX, rows=2)
 
 
 class StatementForm(forms.Form):

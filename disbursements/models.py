@@ -126,6 +126,9 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     recorded_at = models.DateTimeField(null=True, blank=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+    # The schedule form's one-time token: a second submit of the same form finds this payment
+    # instead of scheduling another (disbursements.services.payment_schedule).
+    request_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-scheduled_at"]

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from applications.models import Application, State
@@ -390,10 +391,21 @@ def _check_grant_payable(grant):
 
 
 @transaction.atomic
-def payment_schedule(*, tranche, by, amount=None, note=""):
-    """Schedule a payment of (what is left of) a tranche; another finance officer approves it."""
+def payment_schedule(*, tranche, by, amount=None, note="", request_token=None):
+    """Schedule a payment of (what is left of) a tranche; another finance officer approves it.
+
+    `request_token` comes from the form that asked (one per rendering): the same token again —
+    a double click, a resubmitted page — returns the payment it already scheduled and records nothing.
+    """
     _require_finance(by)
     grant = _locked_grant(tranche.grant_id)
+    # Read under the grant's lock: a racing twin submit waits here, then finds the first one's payment.
+    if request_token:
+        earlier = Payment.objects.filter(request_token=request_token).first()
+        if earlier is not None:
+            _require(earlier.tranche_id == tranche.pk and earlier.scheduled_by_id == by.pk,
+                     _("This form was already used for another payment: reload the page and try again."))
+            return earlier
     tranche = Tranche.objects.get(pk=tranche.pk)
     _check_grant_payable(grant)
     if tranche.status != Tranche.Status.OPEN:
@@ -405,7 +417,8 @@ def payment_schedule(*, tranche, by, amount=None, note=""):
         amount = _parse_money(amount, grant.currency, "amount")
     _check_room(grant, tranche, amount)
     payment = Payment.objects.create(
-        grant=grant, tranche=tranche, amount=amount, currency=grant.currency, scheduled_by=by, note=note or ""
+        grant=grant, tranche=tranche, amount=amount, currency=grant.currency, scheduled_by=by, note=note or "",
+        request_token=request_token or None,
     )
     from fundops.models import AuditEntry  # the creation of a payment is its first audit row
     from django.contrib.contenttypes.models import ContentType
@@ -431,6 +444,8 @@ def payment_approve(*, payment, by):
     """Second pair of eyes: a finance officer other than the scheduler approves the payment."""
     _require_finance(by)
     grant, payment = _locked_payment(payment)
+    if payment.state == PaymentState.APPROVED and payment.approved_by_id == by.pk:
+        return payment  # the same person clicked Approve twice: it is approved, nothing more to do
     if payment.scheduled_by_id is not None and payment.scheduled_by_id == by.pk:
         raise ValidationError("You scheduled this payment: another finance officer must approve it (four eyes).")
     _check_grant_payable(grant)

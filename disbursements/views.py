@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from applications.models import Application, State
@@ -74,8 +75,13 @@ def _refusal(request, error):
 def approve(request, pk):
     application = get_object_or_404(Application.objects.select_related("organization", "fund"), pk=pk)
     if application.state != "in_review":
+        grant = Grant.objects.filter(application=application).first()
+        if request.method == "POST" and grant is not None and grant.decided_by_id == request.user.pk:
+            # The approval form sent twice (a double click, a reload): the first one made the award.
+            messages.info(request, _("Already approved: award %(reference)s. Nothing changed.") % {"reference": grant.reference})
+            return redirect("disbursements:grant_detail", pk)
         messages.error(request, f"This application is “{application.get_state_display()}”: it cannot be approved now.")
-        if Grant.objects.filter(application=application).exists():
+        if grant is not None:
             return redirect("disbursements:grant_detail", pk)
         return redirect("applications:review_detail", pk)
     from reviews.selectors import application_ready_for_decision
@@ -179,7 +185,8 @@ def schedule(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             payment = services.payment_schedule(
-                tranche=tranche, by=request.user, amount=form.cleaned_data["amount"], note=form.cleaned_data["note"]
+                tranche=tranche, by=request.user, amount=form.cleaned_data["amount"], note=form.cleaned_data["note"],
+                request_token=form.cleaned_data["request_token"],
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -290,7 +297,11 @@ def reconcile(request):
         else:
             return redirect(f"{reverse('disbursements:reconcile')}?statement={statement.pk}")
     if request.GET.get("statement"):
-        statement = BankStatement.objects.filter(pk=request.GET["statement"]).first()
+        # A link to a statement that is not there (or not a number) is a page that does not exist.
+        statement_id = request.GET["statement"]
+        if not (statement_id.isascii() and statement_id.isdigit() and len(statement_id) < 19):
+            raise Http404(_("No such bank statement."))
+        statement = get_object_or_404(BankStatement, pk=statement_id)
     lines = list(statement.lines.select_related("payment", "payment__grant")) if statement else []
     return render(request, "disbursements/reconcile.html", {
         "form": form, "statement": statement, "bad_lines": bad_lines,

@@ -3,7 +3,11 @@
 Rule (DESIGN.md, money rule 2): base amount = amount x rate, quantised to the base
 currency's minor unit with ROUND_HALF_EVEN (banker's rounding, no drift across many sums).
 """
+import re
+import unicodedata
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
 
 ROUNDING = ROUND_HALF_EVEN
 
@@ -77,6 +81,56 @@ def parse_decimal(text):
     if not value.is_finite():
         raise MoneyError(f"“{text}” is not a number.")
     return value
+
+
+# Typed by a person -------------------------------------------------------------------------
+
+# The Arabic decimal separator (U+066B) is what an Arabic keyboard types for the point.
+_DECIMAL_POINTS = {".": ".", "\u066b": "."}
+_TYPED_NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+
+
+def _digit_system(char):
+    """'' for ASCII digits, else the Unicode block's name ('ARABIC-INDIC', 'DEVANAGARI', …)."""
+    return "" if char in "0123456789" else unicodedata.name(char, "").rpartition(" DIGIT ")[0]
+
+
+def ascii_digits(text):
+    """`text` with the decimal digits of any one writing system as ASCII: '١٢٣' -> '123'.
+
+    Applicants type on their own keyboards (Arabic, Persian, Devanagari, Bengali…) and mean the
+    number they see. Digits of two systems in one number are left alone: that is a typing slip or a
+    spoofing trick, and the caller refuses the text as it stands.
+    """
+    text = str(text)
+    systems = {_digit_system(char) for char in text if unicodedata.decimal(char, None) is not None}
+    if len(systems) > 1:
+        return text
+    return "".join(
+        str(unicodedata.decimal(char)) if unicodedata.decimal(char, None) is not None else char for char in text
+    )
+
+
+def parse_typed_decimal(text):
+    """A number a person typed into a form, as a Decimal; MoneyError (with the reason) otherwise.
+
+    Plain digits with an optional '.' point only. Refused: exponents ('1e9' reads as a billion
+    to Python but to nobody filling a grant form), thousands separators, digits of two writing
+    systems, anything else. Digits of one other writing system are accepted as ASCII (ascii_digits).
+    """
+    if isinstance(text, Decimal):
+        return text
+    raw = str(text).strip()
+    typed = "".join(_DECIMAL_POINTS.get(char, char) for char in ascii_digits(raw))
+    if _TYPED_NUMBER.fullmatch(typed) and typed.isascii():
+        return Decimal(typed)
+    if re.search(r"\d[eE][-+]?\d", typed):
+        raise MoneyError(_("Write the number in full, without an exponent: 1000000, not 1e6."))
+    if "," in typed or "\u066c" in typed or " " in typed:
+        raise MoneyError(_("Write the number without thousands separators, with a '.' for decimals: 1250.50."))
+    if not typed.isascii() and any(unicodedata.decimal(char, None) is not None for char in typed):
+        raise MoneyError(_("Type the number in one set of digits."))
+    raise MoneyError(_("“%(text)s” is not a number: use digits and a '.' decimal point.") % {"text": raw[:40]})
 
 
 def format_money(amount, currency):

@@ -5,6 +5,7 @@ executable is refused). Office documents are zip files, so we open them and look
 part that only that kind of document has. Images are opened with Pillow.
 """
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -123,3 +124,16 @@ def check_upload(uploaded_file):
             code="mismatch",
         )
     return CheckedUpload(kind=kind, content_type=KINDS[kind][1], size=size, original_name=name[:255])
+
+
+@contextmanager
+def stored_files_removed_on_error():
+    """Yields a list to append each stored FieldFile to; if the block fails, they are deleted again,
+    so a refused or failed save never leaves an orphan file nobody can reach or remove."""
+    stored = []
+    try:
+        yield stored
+    except BaseException:
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise

@@ -1,6 +1,9 @@
 """Admin for review models: administrators inspect and correct; state changes still go
 through reviews/services.py (the FSM status fields are read-only here)."""
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Assignment,
@@ -45,6 +48,21 @@ class ReviewerPoolMemberAdmin(admin.ModelAdmin):
     raw_id_fields = ["reviewer"]
 
 
+class MadeInTheWorkspace:
+    """For rows that only a service makes (an assignment, a declaration, a review): every field is
+    read-only here, so an add form could only save an empty row. The add page says where to go."""
+
+    made_where = ""
+
+    def has_add_permission(self, request):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        messages.error(request, self.made_where)
+        opts = self.model._meta
+        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+
+
 class DeclarationInline(admin.TabularInline):
     model = ConflictDeclaration
     extra = 0
@@ -53,7 +71,11 @@ class DeclarationInline(admin.TabularInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(MadeInTheWorkspace, admin.ModelAdmin):
+    made_where = _(
+        "Reviewers are assigned on the program officer's pages of the reviewer workspace, where conflicts "
+        "and workloads are checked. Nothing was added."
+    )
     list_display = ["application", "reviewer", "status", "assigned_at", "due_at", "assigned_by"]
     list_filter = ["status", "application__fund", "application__call"]
     search_fields = ["application__title", "reviewer__username", "reviewer__last_name", "application__organization__name"]
@@ -64,7 +86,11 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConflictDeclaration)
-class ConflictDeclarationAdmin(admin.ModelAdmin):
+class ConflictDeclarationAdmin(MadeInTheWorkspace, admin.ModelAdmin):
+    made_where = _(
+        "A conflict of interest is declared by the reviewer themselves, in the reviewer workspace, before "
+        "they see the application. Nothing was added."
+    )
     list_display = ["assignment", "has_conflict", "declared_at"]
     list_filter = ["has_conflict", "assignment__application__fund"]
     search_fields = ["reason", "assignment__reviewer__username", "assignment__application__title"]
@@ -89,7 +115,8 @@ class ScoreInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(MadeInTheWorkspace, admin.ModelAdmin):
+    made_where = _("A review is written by its reviewer in the reviewer workspace. Nothing was added.")
     list_display = ["assignment", "status", "recommendation", "weighted_score", "submitted_at", "reopened_at"]
     list_filter = ["status", "recommendation", "assignment__application__fund"]
     search_fields = ["assignment__application__title", "assignment__reviewer__username", "comment"]

@@ -1,7 +1,9 @@
 """Forms of the reviewer workspace and the program officer's review pages. They collect input;
 the rules (ranges, completeness, who may do what) live in reviews/services.py."""
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from fundops.forms import LONG_TEXT_MAX, NOTE_MAX, DigitsField, long_text
 from fundops.models import User
 
 from .models import PanelVote, Recommendation
@@ -26,10 +28,10 @@ class DeclarationForm(forms.Form):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(
-        label="If yes: what is the conflict?",
+    reason = long_text(
+        label=_("If yes: what is the conflict?"),
+        max_length=NOTE_MAX, rows=3,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Seen only by fund staff. You will not be assigned this organisation's applications again.",
     )
 
@@ -40,20 +42,22 @@ class ScoreForm(forms.Form):
     recommendation = forms.ChoiceField(
         label="Your recommendation", choices=[("", "— choose —"), *Recommendation.choices], required=False
     )
-    comment = forms.CharField(label="Overall comment", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    comment = long_text(label=_("Overall comment"), max_length=LONG_TEXT_MAX, required=False)
 
     def __init__(self, *args, criteria, **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         for criterion in criteria:
-            # Text input on purpose: the service gives the one clear message for any bad score.
-            self.fields[f"score_{criterion.pk}"] = forms.CharField(
-                label=f"{criterion.title} (0–{criterion.max_score})",
+            # Text input on purpose: the service gives the one clear message for any bad score;
+            # the field only makes digits typed on another keyboard (٣, ३) plain ASCII first.
+            self.fields[f"score_{criterion.pk}"] = DigitsField(
+                label=_("%(title)s (0–%(max)s)") % {"title": criterion.title, "max": criterion.max_score},
                 required=False,
-                widget=forms.NumberInput(attrs={"min": 0, "max": criterion.max_score, "step": 1, "class": "score-input"}),
+                max_length=20,
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "score-input"}),
             )
-            self.fields[f"comment_{criterion.pk}"] = forms.CharField(
-                label=f"Comment on {criterion.title}", required=False, widget=forms.Textarea(attrs={"rows": 2})
+            self.fields[f"comment_{criterion.pk}"] = long_text(
+                label=_("Comment on %(title)s") % {"title": criterion.title}, max_length=LONG_TEXT_MAX, rows=2, required=False
             )
 
     def rows(self):
@@ -73,7 +77,7 @@ class ScoreForm(forms.Form):
 
 class PanelVoteForm(forms.Form):
     vote = forms.ChoiceField(label="Your vote", choices=PanelVote.Vote.choices, widget=forms.RadioSelect)
-    note = forms.CharField(label="Note to the panel", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = long_text(label=_("Note to the panel"), max_length=NOTE_MAX, rows=3, required=False)
 
 
 class AssignForm(forms.Form):
@@ -85,10 +89,10 @@ class AssignForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label="Why reopen this review?", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = long_text(label=_("Why reopen this review?"), max_length=NOTE_MAX, rows=2)
 
 
 class TieBreakForm(forms.Form):
     vote = forms.ChoiceField(label="Your casting decision", choices=PanelVote.Vote.choices, widget=forms.RadioSelect)
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = long_text(label=_("Note"), max_length=NOTE_MAX, rows=2, required=False)
 

@@ -146,6 +146,20 @@ def reviewer_may_see_application(*, reviewer, application):
     ).exists()
 
 
+def documents_withheld_from_reviewers(application):
+    """On a blind fund reviewers get no documents: budgets and registration papers name the
+    organisation. The score page and the download check (reviews.signals.reviewer_may_view) both ask here."""
+    return application.fund.blind_review
+
+
+def reviewer_documents(*, assignment):
+    """The documents listed on a reviewer's score page."""
+    application = assignment.application
+    if documents_withheld_from_reviewers(application):
+        return []
+    return list(application.attachments.all())
+
+
 def reviews_visible_to_reviewer(*, assignment):
     """Other reviewers' submitted reviews — only once this reviewer has submitted their own."""
     if assignment.status != Assignment.Status.SUBMITTED:

@@ -38,8 +38,8 @@ def reviewer_may_view(user, application):
     unless the fund reviews blind (documents would name the organisation)."""
     from fundops import roles
 
-    from .selectors import reviewer_may_see_application
+    from .selectors import documents_withheld_from_reviewers, reviewer_may_see_application
 
-    if not roles.is_reviewer(user) or application.fund.blind_review:
+    if not roles.is_reviewer(user) or documents_withheld_from_reviewers(application):
         return False
     return reviewer_may_see_application(reviewer=user, application=application)

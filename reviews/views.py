@@ -17,6 +17,7 @@ from applications.models import Application
 from fundops import roles
 from fundops.disclosure import public_organization_name
 from fundops.models import Call, Fund
+from fundops.spreadsheets import safe_frame
 
 from . import selectors, services
 from .forms import AssignForm, DeclarationForm, PanelVoteForm, ReopenForm, ScoreForm, TieBreakForm, add_errors
@@ -125,7 +126,8 @@ def score(request, pk):
         "own_vote": application.panel_votes.filter(member=request.user).first() if rubric and rubric.is_panel else None,
         "other_reviews": list(selectors.reviews_visible_to_reviewer(assignment=assignment)),
         "other_votes": list(application.panel_votes.exclude(member=request.user).select_related("member")) if submitted else [],
-        "attachments": [] if application.fund.blind_review else list(application.attachments.all()),
+        "attachments": selectors.reviewer_documents(assignment=assignment),
+        "documents_withheld": selectors.documents_withheld_from_reviewers(application),
     }
     return render(request, "reviews/score.html", context)
 
@@ -390,7 +392,8 @@ def ranking_export(request, slug):
     export_format = request.GET.get("format", "csv")
     if export_format not in ("csv", "xlsx"):
         raise Http404("Export as csv or xlsx.")
-    frame = ranking_frame(fund=fund, call=call, sort=request.GET.get("sort") or "-score")
+    # Titles and names are typed by applicants: a cell a spreadsheet would run goes out as text.
+    frame = safe_frame(ranking_frame(fund=fund, call=call, sort=request.GET.get("sort") or "-score"))
     name = f"ranking-{fund.slug}{'-' + call.slug if call else ''}"
     if export_format == "csv":
         response = HttpResponse(frame.to_csv(index=False), content_type="text/csv; charset=utf-8")
