@@ -1,14 +1,22 @@
-"""Administration of the shared core: people and roles, members, donors, funds, calls, money in."""
+"""Administration of the shared core: people and roles, members, donors, funds, calls, money in,
+and the admin's imports."""
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
 
-from .models import AuditEntry, Call, Contribution, Donor, Fund, Organization, User
+from .audit import audit_trail
+from .data_exchange.admin_import import import_job_confirm_view, import_job_view
+from .models import AuditEntry, Call, Contribution, Donor, Fund, ImportJob, Organization, User
 from .resources import ContributionResource, DonorResource, EngineImportExportMixin, OrganizationResource
-from .services import contribution_record
+from .services import contribution_record, organization_set_at_risk
 
 
 @admin.register(User)
@@ -33,6 +41,13 @@ class UserAdmin(BaseUserAdmin):
         return super().get_queryset(request).prefetch_related("groups")
 
 
+class AtRiskForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Kept in the audit trail. Required to clear the flag."),
+    )
+
+
 @admin.register(Organization)
 class OrganizationAdmin(EngineImportExportMixin, ImportExportMixin, admin.ModelAdmin):
     # Import/export of CSV and XLSX through the same engine as `manage.py import_data`.
@@ -41,6 +56,9 @@ class OrganizationAdmin(EngineImportExportMixin, ImportExportMixin, admin.ModelA
     list_filter = ("at_risk", "registration_status", "country")
     search_fields = ("name", "org_id", "city", "registration_number", "contact_name", "contact_email")
     readonly_fields = ("public_ref", "created_at", "updated_at")
+    change_form_template = "admin/fundops/organization/change_form.html"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["flag_at_risk"]
     fieldsets = (
         (None, {"fields": ("name", "org_id", "country", "city", "member_since")}),
         ("Registration", {"fields": ("registration_status", "registration_number")}),
@@ -52,6 +70,77 @@ class OrganizationAdmin(EngineImportExportMixin, ImportExportMixin, admin.ModelA
     @admin.display(description="region")
     def region(self, organization):
         return organization.region
+
+    def get_readonly_fields(self, request, obj=None):
+        # The flag changes only through organization_set_at_risk (the page behind "Change the
+        # at-risk flag"), so every change has its audit row and clearing has its reason.
+        if obj is not None:
+            return self.readonly_fields + ("at_risk",)
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        flag = not change and obj.at_risk
+        if flag:
+            obj.at_risk = False  # created first, then flagged through the service, with its audit row
+        super().save_model(request, obj, form, change)
+        if flag:
+            organization_set_at_risk(organization=obj, at_risk=True, by=request.user,
+                                     reason=_("Flagged at risk when added in the admin."))
+            obj.at_risk = True
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/at-risk/", self.admin_site.admin_view(self.at_risk_view),
+                 name="fundops_organization_at_risk"),
+        ] + super().get_urls()
+
+    @admin.action(description=gettext_lazy("Flag the selected organisations at risk"))
+    def flag_at_risk(self, request, queryset):
+        flagged = 0
+        for organization in queryset.filter(at_risk=False):
+            try:
+                organization_set_at_risk(organization=organization, at_risk=True, by=request.user,
+                                         reason=_("Flagged at risk from the organisations list."))
+            except PermissionDenied as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
+            flagged += 1
+        self.message_user(request, _("%(count)d organisations flagged at risk.") % {"count": flagged}, messages.SUCCESS)
+
+    def at_risk_view(self, request, object_id):
+        """Flag an organisation at risk, or (administrators, with a reason) clear the flag."""
+        organization = get_object_or_404(Organization, pk=object_id)
+        if not self.has_view_permission(request, organization):
+            raise PermissionDenied
+        form = AtRiskForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                organization_set_at_risk(organization=organization, at_risk=not organization.at_risk,
+                                         by=request.user, reason=form.cleaned_data["reason"])
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                organization.refresh_from_db()
+                self.message_user(request, _("%(name)s is now flagged at risk.") % {"name": organization}
+                                  if organization.at_risk else
+                                  _("The at-risk flag of %(name)s is cleared.") % {"name": organization},
+                                  messages.SUCCESS)
+                return redirect(reverse("admin:fundops_organization_change", args=[organization.pk]))
+        history = audit_trail(organization).filter(transition__in=["flag_at_risk", "clear_at_risk"]).order_by("-at")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": organization,
+            "title": (_("Clear the at-risk flag of %(name)s") if organization.at_risk
+                      else _("Flag %(name)s at risk")) % {"name": organization},
+            "form": form,
+            "may_clear": request.user.is_superuser,
+            "history": history,
+        }
+        return TemplateResponse(request, "admin/fundops/organization/at_risk.html", context)
 
 
 @admin.register(Donor)
@@ -173,3 +262,47 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Files imported from the admin: each one's progress page, and the history of imports.
+    A job is made by a model's Import button and changed only by the worker."""
+
+    list_display = ("created_at", "kind", "filename", "state", "rows_total", "created_by")
+    list_filter = ("kind", "state")
+    search_fields = ("filename", "created_by__username")
+    list_select_related = ("created_by",)
+
+    def get_queryset(self, request):
+        jobs = super().get_queryset(request)
+        return jobs if request.user.is_superuser else jobs.filter(created_by=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the history of imports is kept
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return request.user.is_active and request.user.is_staff
+        return request.user.is_superuser or obj.created_by_id == request.user.pk
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/import/", self.admin_site.admin_view(self.confirm_view),
+                 name="fundops_importjob_confirm"),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return import_job_view(self, request, object_id)
+
+    def confirm_view(self, request, object_id):
+        return import_job_confirm_view(self, request, object_id)

@@ -3,11 +3,13 @@
 Idempotent: everything is looked up by its natural key before it is created.
 """
 import datetime
+from base64 import b32decode
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import roles
 from .models import Call, Contribution, Donor, Fund, Organization, User
@@ -25,6 +27,12 @@ DEMO_USERS = [
     ("donor", "Donor"),
     ("admin", "Administrator"),
 ]
+# The demo staff's second factor: one authenticator secret, public like the demo password, so anyone
+# trying the demo can add it to an app or ask `manage.py demo_totp` for the current code. Only
+# load_demo creates these devices, and load_demo refuses to run on a production configuration.
+DEMO_TOTP_SECRET = "MZ2W4ZDPOBZS2ZDFNVXS25DPORYC2MRW"  # base32 of b"fundops-demo-totp-26"
+DEMO_TOTP_DEVICE_NAME = "Demo authenticator (public secret)"
+DEMO_TOTP_USERS = ["officer", "finance", "finance2", "admin"]
 _USER_SPECS = {
     "applicant": ("Amina", "Odhiambo", [roles.APPLICANT]),
     "reviewer": ("Rosa", "Quispe", [roles.REVIEWER]),
@@ -140,6 +148,16 @@ def _user(username):
     return user
 
 
+def demo_totp_key():
+    return b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def _demo_authenticator(user):
+    TOTPDevice.objects.get_or_create(
+        user=user, name=DEMO_TOTP_DEVICE_NAME, defaults={"key": demo_totp_key(), "confirmed": True}
+    )
+
+
 def _contribution(fund, donor_slug, amount, currency, rate, received_on):
     donor = Donor.objects.get(slug=donor_slug)
     Contribution.objects.get_or_create(
@@ -164,6 +182,8 @@ def load(stdout):
         Group.objects.get_or_create(name=name)
     for username, _ in DEMO_USERS:
         _user(username)
+    for username in DEMO_TOTP_USERS:
+        _demo_authenticator(User.objects.get(username=username))
     for slug, name, kind, country in DONORS:
         Donor.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind, "country": country})
     User.objects.filter(username="donor").update(donor=Donor.objects.get(slug="open-society-justice"))

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .money import CURRENCY_CHOICES
@@ -242,3 +243,49 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.from_state} → {self.to_state}"
+
+
+def _import_path(instance, filename):
+    # A random name: uploaded member lists hold personal data; the file is only read by the job.
+    suffix = ".xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    return f"imports/{secrets.token_hex(16)}{suffix}"
+
+
+class ImportJob(models.Model):
+    """One file imported from the admin, run by the background worker: its progress, then its
+    result or every problem. The file is kept only until it is imported or refused."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Being checked")
+        CHECKED = "checked", _("Checked: ready to import")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Refused: nothing imported")
+        FAILED = "failed", _("Failed: nothing imported")
+
+    kind = models.CharField(max_length=20)
+    file = models.FileField(upload_to=_import_path, max_length=200, blank=True)
+    filename = models.CharField(max_length=255, help_text=_("The name of the uploaded file."))
+    dry_run = models.BooleanField(default=False, help_text=_("Check only: write nothing."))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    stage = models.CharField(max_length=10, blank=True)  # engine Progress: "checking" or "writing"
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_checked = models.PositiveIntegerField(default=0)
+    summary = models.TextField(blank=True)
+    counts = models.JSONField(default=dict, blank=True)  # {"created": n, "updated": n, "skipped": n}
+    problems = models.JSONField(default=list, blank=True)  # every problem, as "row N, column C: message"
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.kind}: {self.filename} ({self.get_state_display()})"
+
+    @property
+    def is_pending(self):
+        return self.state in {self.State.QUEUED, self.State.RUNNING}

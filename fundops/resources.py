@@ -1,75 +1,26 @@
-"""django-import-export resources for the core (organisations, donors, contributions).
+"""django-import-export resources for the core (organisations, donors, contributions), and the
+admin mixin every importable model uses.
 
-Imports do not use django-import-export's row-by-row saving: every resource hands the file to
-fundops.data_exchange (the engine behind `manage.py import_data`), so the admin and the command
-check the same things, say the same messages, and write all or nothing through the same services.
-Exports write exactly the import columns, so an exported file imports back unchanged.
+Exports write exactly the import columns, so an exported file imports back unchanged, and every
+cell goes through `export_cell`: text a spreadsheet would run as a formula is written behind an
+apostrophe (the import takes exactly that apostrophe off again; docs/data-formats.md).
+Imports do not use django-import-export's row-by-row saving: the admin's Import button stores
+the file and the background worker runs fundops.data_exchange (the engine behind
+`manage.py import_data`), so the admin and the command check the same things, say the same
+messages, and write all or nothing through the same services.
 """
-import tablib
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
 from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.results import Result, RowResult
 
-from fundops.data_exchange import ImportRefused, Sheet, import_sheet, read_sheet
+from fundops.data_exchange import export_cell
+from fundops.data_exchange.admin_import import import_upload_view
 from fundops.data_exchange.core import CONTRIBUTION_COLUMNS, DONOR_COLUMNS, ORGANIZATION_COLUMNS
 from fundops.models import Contribution, Donor, Organization
 from fundops.money import quantize
 
-
-# File formats: read raw bytes, so the admin gets the engine's encoding fallback (UTF-8, BOM,
-# Latin-1) and exact XLSX numbers, instead of django-import-export's own decoding.
-
-
-class _SheetDataset(tablib.Dataset):
-    """A tablib Dataset carrying the engine's Sheet (row numbers as in the file, typed cells)."""
-
-    fundops_sheet = None
-
-    def __bool__(self):
-        # Let an empty file reach the engine, which says precisely what is missing.
-        return True
-
-
-def _dataset_from_bytes(data, filename):
-    sheet = read_sheet(data, filename)
-    dataset = _SheetDataset()
-    if sheet.headers:
-        dataset.headers = sheet.headers
-        for _, cells, _ in sheet.rows:
-            dataset.append([cells.get(name) for name in sheet.headers])
-    dataset.fundops_sheet = sheet
-    return dataset
-
-
-class FileCSV(CSV):
-    def is_binary(self):
-        return True
-
-    def get_read_mode(self):
-        return "rb"
-
-    def create_dataset(self, in_stream, **kwargs):
-        return _dataset_from_bytes(in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8"), "file.csv")
-
-
-class FileXLSX(XLSX):
-    def create_dataset(self, in_stream, **kwargs):
-        return _dataset_from_bytes(in_stream, "file.xlsx")
-
-
-IMPORT_FORMATS = [FileCSV, FileXLSX]
 EXPORT_FORMATS = [CSV, XLSX]
-
-
-def sheet_from_dataset(dataset):
-    """The engine's Sheet for a Dataset: the one read from the file, or one built from rows."""
-    sheet = getattr(dataset, "fundops_sheet", None)
-    if sheet is not None:
-        return sheet
-    headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
-    rows = [(number, dict(zip(headers, values)), []) for number, values in enumerate(dataset, start=2)]
-    return Sheet(headers=headers, rows=rows, encoding="")
 
 
 def plain(value):
@@ -78,45 +29,16 @@ def plain(value):
 
 
 class EngineResource(resources.ModelResource):
-    """A resource whose import runs the fundops import engine for `import_kind`."""
+    """A resource whose file is the import engine's `import_kind`; every exported cell is made safe
+    here, once, for every resource and every format (CSV, XLSX) and every caller of export()."""
 
     import_kind = ""
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        sheet = sheet_from_dataset(dataset)
-        result = Result()
-        result.diff_headers = list(sheet.headers)
-        result.total_rows = len(sheet.rows)
-        try:
-            report = import_sheet(self.import_kind, sheet, by=kwargs.get("user"), dry_run=dry_run)
-        except ImportRefused as refused:
-            if raise_errors:
-                raise
-            cells_by_row = {number: cells for number, cells, _ in sheet.rows}
-            by_row = {}
-            for problem in refused.problems:
-                by_row.setdefault(problem.row, {}).setdefault(problem.column or NON_FIELD_ERRORS, []).append(
-                    problem.message
-                )
-            for number, errors in by_row.items():
-                cells = cells_by_row.get(number, {})
-                result.append_invalid_row(
-                    number, {name: cells.get(name) for name in sheet.headers}, ValidationError(errors)
-                )
-            return result
-        cells_by_row = {number: cells for number, cells, _ in sheet.rows}
-        import_types = {"created": RowResult.IMPORT_TYPE_NEW, "updated": RowResult.IMPORT_TYPE_UPDATE,
-                        "skipped": RowResult.IMPORT_TYPE_SKIP}
-        for number, outcome in report.outcomes:
-            row_result = RowResult()
-            row_result.import_type = import_types[outcome]
-            row_result.number = number
-            row_result.diff = ["" if cells_by_row[number].get(name) is None else cells_by_row[number][name]
-                               for name in sheet.headers]
-            result.append_row_result(row_result)
-            result.increment_row_result_total(row_result)
-        return result
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        return [export_cell(value) for value in super().export_resource(instance, selected_fields, **kwargs)]
+
+    def get_export_headers(self, selected_fields=None):
+        return [export_cell(header) for header in super().get_export_headers(selected_fields)]
 
 
 class OrganizationResource(EngineResource):
@@ -197,13 +119,22 @@ class ContributionResource(EngineResource):
 
 
 class EngineImportExportMixin:
-    """Admin import/export for a model whose resource runs the import engine.
+    """Admin import/export for a model whose resource is an EngineResource.
 
-    Reads files as raw bytes (the engine decides the encoding), exports CSV/XLSX, and leaves
-    Django's admin log alone: the audit trail records imported history, and 10,000 LogEntry
-    rows per members file would only slow the import.
+    Import: the form stores the file and queues a background job (fundops.data_exchange.jobs),
+    whose page shows its progress and result. Export: CSV/XLSX of the import columns. Django's
+    admin log is left alone: the audit trail records imported history.
     """
 
-    import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
     skip_admin_log = True
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) or self.has_change_permission(request)
+
+    def import_action(self, request, **kwargs):
+        return import_upload_view(self, request, self.resource_classes[0].import_kind)
+
+    def process_import(self, request, **kwargs):
+        # django-import-export's confirmation step: imports are confirmed on the job's page now.
+        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))

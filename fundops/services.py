@@ -1,9 +1,11 @@
-"""Writes on the shared core: member organisations' profiles and donors' contributions."""
-from django.core.exceptions import ValidationError
+"""Writes on the shared core: member organisations' profiles and safety flag, donors' contributions."""
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from . import roles
-from .models import Contribution
+from .models import AuditEntry, Contribution, Organization
 from .money import MoneyError, parse_decimal, quantize, to_base
 
 ORGANIZATION_PROFILE_FIELDS = [
@@ -27,6 +29,42 @@ def organization_update(*, organization, by, **fields):
         setattr(organization, name, value)
     organization.full_clean()
     organization.save()
+    return organization
+
+
+AT_RISK, NOT_AT_RISK = "at_risk", "not_at_risk"
+
+
+@transaction.atomic
+def organization_set_at_risk(*, organization, at_risk, by, reason=""):
+    """Flag an organisation at risk, or clear the flag — the only way the flag changes.
+
+    Flagging is always allowed to administrators and program officers (and to an import run
+    from the command line, `by=None`): hiding a name too soon harms no one. Clearing names the
+    organisation again in every later export and report, so only an administrator may do it,
+    and only with a reason. Each change writes an audit row in the same transaction.
+    """
+    at_risk = bool(at_risk)
+    reason = (reason or "").strip()
+    if at_risk:
+        if by is not None and not roles.is_program_officer(by):
+            raise PermissionDenied(_("Only administrators and program officers may flag an organisation at risk."))
+    else:
+        if by is None or not by.is_superuser:
+            raise PermissionDenied(_("Only an administrator may clear an organisation's at-risk flag."))
+        if not reason:
+            raise ValidationError({"reason": _("Say why the organisation is no longer at risk: it will be named "
+                                               "again in exports and reports.")})
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.at_risk == at_risk:
+        return organization  # already so: nothing changes, nothing to record
+    organization.at_risk = at_risk
+    organization.save(update_fields=["at_risk", "updated_at"])
+    AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Organization), object_id=organization.pk, actor=by,
+        transition="flag_at_risk" if at_risk else "clear_at_risk",
+        from_state=NOT_AT_RISK if at_risk else AT_RISK, to_state=AT_RISK if at_risk else NOT_AT_RISK, note=reason,
+    )
     return organization
 
 

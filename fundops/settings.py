@@ -3,6 +3,7 @@
 Safe defaults give the embedded mode (SQLite, local media, in-process-friendly tasks);
 production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and friends.
 """
+import datetime
 import os
 from pathlib import Path
 
@@ -20,8 +21,10 @@ def env_list(name, default=""):
 
 
 DEBUG = env_bool("DEBUG", False)
-# The fallback key only ever serves the embedded demo; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "embedded-demo-key-not-for-production-" + "x" * 20)
+# The fallback key only ever serves the embedded demo and the test suite. It is public, so with
+# DEBUG off `check --deploy` fails on it (fundops/checks.py) and the WSGI/ASGI doors refuse to open.
+DEMO_SECRET_KEY = "embedded-demo-key-not-for-production-" + "x" * 20
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEMO_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -37,6 +40,11 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "fundops",
     "applications",
     "reviews",
@@ -51,8 +59,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "fundops.middleware.SecondFactorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fundops.urls"
@@ -92,6 +105,12 @@ AUTH_USER_MODEL = "fundops.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -138,7 +157,61 @@ TASKS = {
 FUNDOPS_PUBLISHER_PREFIX = os.environ.get("FUNDOPS_PUBLISHER_PREFIX", "360G-fundops")
 FUNDOPS_ORG_PREFIX = os.environ.get("FUNDOPS_ORG_PREFIX", "XI-FUNDOPS")
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Spreadsheet imports are checked against these before anything is parsed (fundops/data_exchange/files.py):
+# a small XLSX can unpack to millions of rows.
+FUNDOPS_IMPORT_MAX_BYTES = int(os.environ.get("FUNDOPS_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+FUNDOPS_IMPORT_MAX_ROWS = int(os.environ.get("FUNDOPS_IMPORT_MAX_ROWS", "100000"))
+FUNDOPS_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("FUNDOPS_IMPORT_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024)))
+FUNDOPS_IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("FUNDOPS_IMPORT_MAX_COMPRESSION_RATIO", "100"))
+
+# Sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords, the account is locked
+# whatever the address, and the address is locked whatever the account, for LOGIN_COOLOFF_MINUTES.
+# Every failure and lockout is kept (admin: Axes); a success clears the account's count.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A guess during the lockout does not push its end further, so the lockout page can say when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "fundops.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "fundops.security.client_ip"
+AXES_VERBOSE = False
+# Behind a reverse proxy, the client's address is read from this header (e.g. X-Forwarded-For) —
+# only when set, since anyone can send the header to a server that is not behind one.
+# TRUSTED_PROXY_COUNT: how many proxies of ours append to it (the address is read that far from the right).
+TRUSTED_PROXY_IP_HEADER = os.environ.get("TRUSTED_PROXY_IP_HEADER", "")
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
+
+# `load_demo` creates users whose passwords and second-factor secret are public: it runs only where
+# DEBUG is on (make run) or this is set (the test suite sets it in tests/conftest.py).
+DEMO_DATA_ALLOWED = DEBUG
+
+# Second factor (django-otp): TOTP apps and one-time recovery codes.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "fundops")
+# Nobody, administrators included, can read another person's authenticator secret back: copying it
+# would let them act in a finance officer's name in the audit trail.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff (program officers, finance officers, administrators) sign in again after a working day.
+STAFF_SESSION_SECONDS = int(os.environ.get("STAFF_SESSION_HOURS", "9")) * 3600
+
+# Content-Security-Policy (django-csp 4): no inline script, no inline style, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Trust X-Forwarded-Proto only when a TLS proxy in front of us sets it (SECURE_PROXY_SSL_HEADER=1).
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)

@@ -5,155 +5,35 @@ plain message); only a clean file is written, in ONE transaction, through the sa
 live work — one row a service refuses and nothing at all is kept. The formats are in
 docs/data-formats.md.
 """
-import csv
 import datetime
-import io
 import re
-from dataclasses import dataclass, field
+import time
 from decimal import Decimal
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, validate_slug
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from fundops.models import MONEY, RATE
 from fundops.money import CURRENCIES, MoneyError, minor_units, parse_decimal
+
+from .files import _is_blank, read_sheet
+from .results import ImportRefused, ImportReport, RowProblem
 
 LIST_SEPARATOR = ";"
 # A plain decimal as people type it: digits, an optional '.' point. No thousands separators,
 # no exponents — "1,250" or "1e3" in a money column is far more often a mistake than intended.
 _PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-_RATE_PLACES = 10  # fundops.models.RATE
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One thing wrong with a file: where it is (as the user sees it) and what to do."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self):
-        if self.column:
-            return f"row {self.row}, column {self.column}: {self.message}"
-        return f"row {self.row}: {self.message}"
-
-
-class ImportRefused(Exception):
-    """The file was not imported; `problems` says every reason, row by row."""
-
-    def __init__(self, problems, report=None):
-        super().__init__("; ".join(str(p) for p in problems[:5]))
-        self.problems = problems
-        self.report = report
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    encoding: str = ""
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    dry_run: bool = False
-    problems: list = field(default_factory=list)
-    # (row number, "created" | "updated" | "skipped") for every written row, in file order.
-    outcomes: list = field(default_factory=list)
-
-    def count(self, number, outcome):
-        setattr(self, outcome, getattr(self, outcome) + 1)
-        self.outcomes.append((number, outcome))
-
-    @property
-    def ok(self):
-        return not self.problems
-
-    def summary(self):
-        verb = "would be" if self.dry_run else "were"
-        head = f"{self.kind}: {self.rows} rows read"
-        if self.encoding:
-            head += f" ({self.encoding})"
-        counts = f"{self.created} {verb} created, {self.updated} {verb} updated, {self.skipped} {verb} skipped (unchanged)"
-        tail = " — dry run, nothing written." if self.dry_run else "."
-        return f"{head}: {counts}{tail}"
-
-
-@dataclass
-class Sheet:
-    """A file's header and its rows as (row number in the file, {column: raw cell})."""
-
-    headers: list
-    rows: list
-    encoding: str
-
-
-# Reading ---------------------------------------------------------------------------------
-
-
-def _decode(data):
-    """UTF-8 (with or without BOM) first; otherwise the Windows/Latin-1 text spreadsheets save."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "UTF-8 with BOM"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        # cp1252 is Latin-1 plus the curly quotes and dashes Excel writes in 0x80-0x9F.
-        return data.decode("cp1252"), "Latin-1 (Windows-1252)"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1 (ISO-8859-1)"
-
-
-def _is_blank(values):
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
-
-
-def _read_csv(data):
-    text, encoding = _decode(data)
-    records = csv.reader(io.StringIO(text, newline=""))
-    header = next(records, None)
-    rows = []
-    for number, values in enumerate(records, start=2):
-        rows.append((number, values))
-    return header, rows, encoding
-
-
-def _read_xlsx(data):
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        header = next(lines, None)
-        rows = [(number, list(values)) for number, values in enumerate(lines, start=2)]
-    finally:
-        workbook.close()
-    return header, rows, "XLSX"
-
-
-def read_sheet(data, filename=""):
-    """Read CSV or XLSX bytes (XLSX recognised by its zip signature or the file name)."""
-    is_xlsx = data[:2] == b"PK" or Path(filename).suffix.lower() in {".xlsx", ".xlsm"}
-    header, raw_rows, encoding = (_read_xlsx if is_xlsx else _read_csv)(data)
-    headers = [_header_name(h) for h in (header or [])]
-    while headers and not headers[-1]:
-        headers.pop()  # spreadsheets often carry empty trailing header cells
-    rows = []
-    for number, values in raw_rows:
-        if _is_blank(values):
-            continue  # blank lines (typically at the end) are not rows
-        rows.append((number, {name: (values[i] if i < len(values) else None) for i, name in enumerate(headers)},
-                     values[len(headers):]))
-    return Sheet(headers=headers, rows=rows, encoding=encoding)
-
-
-def _header_name(cell):
-    return "" if cell is None else str(cell).strip().lstrip("\ufeff").lower()
+_RATE_PLACES = RATE["decimal_places"]
+# Amounts (and base amounts, amount x rate) stay under one trillion: 12 digits before the point
+# and at most 3 after make 15 significant digits, which SQLite (decimals stored as REAL, read back
+# at 15 digits) keeps exactly; MONEY's 18 digits (14 before the point) would not: 99999999999999.99
+# reads back as 1E+14 and overflows the column. Rates stay inside RATE (20 digits, 10 decimals).
+MAX_AMOUNT = Decimal(10) ** 12
+assert MAX_AMOUNT <= Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
+MAX_RATE = Decimal(10) ** (RATE["max_digits"] - RATE["decimal_places"])  # 10^10, exclusive
 
 
 # Cells -> values, collecting problems ------------------------------------------------------
@@ -288,10 +168,14 @@ class Row:
                 )
                 return None
         try:
-            return parse_decimal(value)  # XLSX floats go through repr(): 1234.56 stays 1234.56
+            number = parse_decimal(value)  # XLSX floats go through repr(): 1234.56 stays 1234.56
         except MoneyError as error:
             self.problem(column, str(error))
             return None
+        if not number.is_finite():  # an XLSX cell can hold inf or nan
+            self.problem(column, _("“%(value)s” is not a number.") % {"value": value})
+            return None
+        return number
 
     def amount(self, column, currency, *, required=True, allow_zero=False):
         value = self._number(column, required=required)
@@ -299,6 +183,10 @@ class Row:
             return None
         if value < 0 or (value == 0 and not allow_zero):
             self.problem(column, f"“{value}” must be more than zero.")
+            return None
+        if value >= MAX_AMOUNT:
+            self.problem(column, _("“%(value)s” is too large: amounts have at most %(digits)d digits before the "
+                                   "decimal point.") % {"value": _shown_number(value), "digits": _digits(MAX_AMOUNT)})
             return None
         if currency and _places(value) > minor_units(currency):
             self.problem(
@@ -315,6 +203,10 @@ class Row:
             return None
         if value <= 0:
             self.problem(column, f"“{value}” must be more than zero.")
+            return None
+        if value >= MAX_RATE:
+            self.problem(column, _("“%(value)s” is too large for an exchange rate: at most %(digits)d digits before "
+                                   "the decimal point.") % {"value": _shown_number(value), "digits": _digits(MAX_RATE)})
             return None
         if _places(value) > _RATE_PLACES:
             self.problem(column, f"“{value}” has more than {_RATE_PLACES} decimal places.")
@@ -339,6 +231,26 @@ class Row:
         except ValueError:
             self.problem(column, f"“{text}” is not a date: write it as YYYY-MM-DD (ISO 8601).")
             return None
+
+
+    def base_fits(self, column, amount, rate):
+        """False (with a problem on `column`) when amount x rate would not fit a stored base amount."""
+        if amount is None or rate is None or amount * rate < MAX_AMOUNT:
+            return True
+        self.problem(column, _("%(amount)s at rate %(rate)s is too large in the fund's base currency: base amounts "
+                               "have at most %(digits)d digits before the decimal point.")
+                     % {"amount": _shown_number(amount), "rate": _shown_number(rate), "digits": _digits(MAX_AMOUNT)})
+        return False
+
+
+def _digits(bound):
+    return len(str(int(bound))) - 1
+
+
+def _shown_number(value):
+    """A number as the user typed it, shortened: a 31-digit amount is not repeated in full."""
+    text = format(value, "f")
+    return text if len(text) <= 24 else text[:20] + "…"
 
 
 def _places(value):
@@ -387,8 +299,16 @@ class Importer:
     columns = []
     key = ""
 
-    def __init__(self, *, by=None):
+    def __init__(self, *, by=None, progress=None):
         self.by = by
+        self.progress = progress or Progress()
+
+    def checking(self, rows):
+        """The rows, in order, telling the progress how many have been checked (for the admin's page)."""
+        for checked, row in enumerate(rows):
+            self.progress.checked(checked)
+            yield row
+        self.progress.checked(len(rows))
 
     def prepare(self, rows):
         """Check every row (bulk look-ups only) and return [(row number, record)] to write."""
@@ -467,29 +387,67 @@ def check_headers(sheet, columns):
     return problems
 
 
-def run_import(kind, data, *, filename="", by=None, dry_run=False):
+class Progress:
+    """Told how far an import has got; `on_change(stage, done, total)` hears at most every half second.
+
+    Stages: "checking" (rows checked of total), then "writing" (one transaction, no count: what
+    it writes is invisible to others until it commits).
+    """
+
+    INTERVAL = 0.5
+
+    def __init__(self, on_change=None):
+        self.on_change = on_change
+        self.total = 0
+        self._last = 0.0
+
+    def start(self, total):
+        self.total = total
+        self._tell("checking", 0, force=True)
+
+    def checked(self, done):
+        self._tell("checking", done, force=done >= self.total)
+
+    def writing(self):
+        self._tell("writing", self.total, force=True)
+
+    def _tell(self, stage, done, *, force=False):
+        if self.on_change is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last >= self.INTERVAL:
+            self._last = now
+            self.on_change(stage, done, self.total)
+
+
+def run_import(kind, data, *, filename="", by=None, dry_run=False, progress=None, limits=None):
     """Import one file of `kind`; returns an ImportReport, or raises ImportRefused listing every problem.
 
-    Nothing is written unless every row is good and every service accepts every row. A dry run
-    does all the same work inside a transaction and rolls it back.
+    The file's size, rows and (for XLSX) unpacked size are checked before it is parsed. Nothing
+    is written unless every row is good and every service accepts every row. A dry run does all
+    the same work inside a transaction and rolls it back.
     """
-    return import_sheet(kind, read_sheet(data, filename), by=by, dry_run=dry_run)
+    return import_sheet(kind, read_sheet(data, filename, limits=limits), by=by, dry_run=dry_run, progress=progress)
 
 
-def import_sheet(kind, sheet, *, by=None, dry_run=False):
-    """The engine proper, for a file already read (the admin reads it through django-import-export)."""
-    importer = IMPORTERS[kind](by=by)
+def import_sheet(kind, sheet, *, by=None, dry_run=False, progress=None):
+    """The engine proper, for a file already read (`read_sheet`)."""
+    progress = progress or Progress()
+    importer = IMPORTERS[kind](by=by, progress=progress)
     report = ImportReport(kind=kind, dry_run=dry_run)
     report.encoding = sheet.encoding
     report.rows = len(sheet.rows)
+    progress.start(report.rows)
     problems = check_headers(sheet, importer.columns)
     if problems:
         raise ImportRefused(problems, report)
     row_problems = []
-    rows = [Row(number, cells, row_problems) for number, cells, _ in sheet.rows]
+    rows = [Row(number, cells, row_problems) for number, cells, _overflow in sheet.rows]
     records = importer.prepare(rows)
     if row_problems:
         raise ImportRefused(_ordered(row_problems, importer.columns), report)
+    progress.checked(report.rows)
+    progress.writing()
     try:
         with transaction.atomic():
             refused = importer.write(records, report)

@@ -88,7 +88,7 @@ class GrantImporter(Importer):
         for chunk in in_chunks({row.peek("org_id") for row in rows}):
             organisations.update({o.org_id: o for o in Organization.objects.filter(org_id__in=chunk)})
         records = []
-        for row in rows:
+        for row in self.checking(rows):
             grant_ref = row.text("grant_ref", max_length=60)
             organisation = _known(row, "org_id", organisations, "No organisation has the org_id “{}”: import organizations first.")
             fund = _known(row, "fund", funds, "No fund has the slug “{}”.")
@@ -114,6 +114,8 @@ class GrantImporter(Importer):
                 continue
             if currency == fund.base_currency and fx_rate != 1:
                 row.problem("fx_rate", f"The rate must be 1: {currency} is the fund's base currency.")
+                continue
+            if not (row.base_fits("requested_amount", requested, fx_rate) and row.base_fits("awarded_amount", awarded, fx_rate)):
                 continue
             if awarded is not None and awarded > requested:
                 row.problem("awarded_amount", f"The award ({awarded}) is more than the request ({requested}).")
@@ -216,7 +218,7 @@ class PaymentImporter(Importer):
         for chunk in in_chunks({row.peek("reference") for row in rows}):
             self.stored.update(dict(Payment.objects.filter(reference__in=chunk).values_list("reference", "grant__reference")))
         records = []
-        for row in rows:
+        for row in self.checking(rows):
             grant = _known(row, "grant_ref", grants, "No grant has the grant_ref “{}”: import grants first.")
             reference = row.text("reference", max_length=100)
             currency = row.currency("currency")
@@ -224,7 +226,7 @@ class PaymentImporter(Importer):
             fx_rate = row.rate("fx_rate")
             paid_on = row.date("paid_on")
             status = row.choice("status", PAYMENT_STATUSES)
-            if None in (grant, reference, currency, amount, fx_rate, paid_on, status):
+            if None in (grant, reference, currency, amount, fx_rate, paid_on, status) or not row.base_fits("amount", amount, fx_rate):
                 continue
             if currency != grant.currency:
                 row.problem("currency", f"Grant {grant.reference} is paid in {grant.currency}, not {currency}.")

@@ -181,18 +181,24 @@ def test_a_returned_payment_reopens_the_grant_for_payment(world):
     assert grant.tranches.get().status == "paid"
 
 
-def test_the_admin_import_of_payments_refuses_an_overpayment_row_by_row(world, client):
+def test_the_admin_import_of_payments_refuses_an_overpayment_row_by_row(world, client, settings,
+                                                                       django_capture_on_commit_callbacks):
     fund, officer = world
     run_import("grants", csv_bytes(
         GRANT_HEADER, "H-1,KE-RCO-1,covid,First,KE,Access to justice,20000,15000,USD,1,2020-04-20,2020-04-23,approved",
     ), by=officer)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from fundops.models import ImportJob
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
     data = csv_bytes(PAYMENT_HEADER, "H-1,TRF-1,10000,USD,1,2020-05-01,paid", "H-1,TRF-2,6000,USD,1,2020-06-01,paid")
-    response = client.post("/admin/disbursements/payment/import/",
-                           {"import_file": SimpleUploadedFile("payments.csv", data), "format": "0"})
-    page = response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/disbursements/payment/import/",
+                               {"import_file": SimpleUploadedFile("payments.csv", data), "dry_run": "on"})
+    page = client.get(response["Location"]).content.decode()
     assert "No tranche of H-1 has USD 6,000.00 left to pay" in page
-    assert response.context.get("confirm_form") is None
+    assert "Import this file now" not in page
+    assert ImportJob.objects.get().state == ImportJob.State.REFUSED
     assert Payment.objects.count() == 0

@@ -63,7 +63,7 @@ def test_pending_request_shows_progress_and_refreshes(donor_client, fund):
     report_request = ReportRequest.objects.get()
     assert report_request.status == "queued"
     page = donor_client.get(reverse("reports:fund", args=[fund.slug])).content.decode()
-    assert "Queued" in page and "refreshes itself" in page and "location.reload" in page
+    assert "Queued" in page and "refreshes itself" in page and "js/report-refresh.js" in page
     response = donor_client.get(reverse("reports:download", args=[report_request.pk]))
     assert response.status_code == 302  # not ready: back to the fund page
 

@@ -4,7 +4,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from fundops.data_exchange import KINDS, ImportRefused, run_import
+from fundops.data_exchange import KINDS, ImportRefused, Progress, run_import
+
+# Files at least this long say how far the check has got (on stderr), so a long import is not silent.
+PROGRESS_FROM_ROWS = 5000
 
 
 class Command(BaseCommand):
@@ -26,7 +29,8 @@ class Command(BaseCommand):
             if by is None:
                 raise CommandError(f"No user called “{user}”.")
         try:
-            report = run_import(kind, path.read_bytes(), filename=path.name, by=by, dry_run=dry_run)
+            report = run_import(kind, path.read_bytes(), filename=path.name, by=by, dry_run=dry_run,
+                                progress=Progress(self._progress if options.get("verbosity", 1) else None))
         except ImportRefused as refused:
             for problem in refused.problems:
                 self.stderr.write(str(problem))
@@ -35,3 +39,11 @@ class Command(BaseCommand):
                 f"Nothing was imported from {path.name}: {count} problem{'s' if count != 1 else ''} to fix (listed above)."
             )
         self.stdout.write(report.summary())
+
+    def _progress(self, stage, done, total):
+        if total < PROGRESS_FROM_ROWS:
+            return
+        if stage == "writing":
+            self.stderr.write(f"All {total} rows checked; writing them in one transaction…")
+        else:
+            self.stderr.write(f"Checked {done} of {total} rows…")

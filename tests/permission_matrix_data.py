@@ -1,0 +1,212 @@
+"""The world the permission matrix runs in: one user per role and one real object behind every URL.
+
+Everything "own" belongs to `applicant`'s organisation, is assigned to `reviewer` or was paid for by
+`donor`; the "other" roles (another organisation's applicant, an unassigned reviewer, the donor of
+another fund) meet the same objects as somebody else's. Built through the services, as the app does.
+"""
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.models import DBTaskResult
+
+from applications import services as application_services
+from applications.models import Application
+from disbursements import services as disbursement_services
+from disbursements.models import BankStatement, StatementLine
+from fundops.models import ImportJob
+from reports.models import ReportRequest
+from reviews import services as review_services
+from reviews.models import PanelTieBreak, PanelVote, StandingConflict
+from tests import factories
+from tests.applications.helpers import ready_draft
+
+
+@dataclass
+class World:
+    users: dict  # role -> User (None for anonymous)
+    values: dict = field(default_factory=dict)  # name used in URL_KWARGS -> pk or slug
+    sessions: dict = field(default_factory=dict)  # role -> session key (None for anonymous)
+    media_root: object = None  # where the world's documents and reports were stored
+
+
+def _submitted_in_review(applicant, officer, fund, title):
+    application = ready_draft(applicant, fund=fund, title=title)
+    application_services.application_submit(application=application, by=applicant)
+    application_services.application_screen_in(application=application, by=officer)
+    return application
+
+
+def build_world():
+    """Call inside a transaction that is rolled back afterwards, with MEDIA_ROOT pointing somewhere disposable."""
+    officer = factories.UserFactory(roles=["program_officer"], username="matrix-officer")
+    finance = factories.UserFactory(roles=["finance_officer"], username="matrix-finance")
+    # Schedules the payments, so that `finance` is the second pair of eyes that may approve them.
+    scheduler = factories.UserFactory(roles=["finance_officer"], username="matrix-scheduler")
+    applicant = factories.UserFactory(roles=["applicant"], username="matrix-applicant")
+    users = {
+        "anonymous": None,
+        "applicant": applicant,
+        "other_applicant": factories.UserFactory(roles=["applicant"], username="matrix-other-applicant"),
+        "reviewer": factories.UserFactory(roles=["reviewer"], username="matrix-reviewer"),
+        "unassigned_reviewer": factories.UserFactory(roles=["reviewer"], username="matrix-unassigned-reviewer"),
+        "program_officer": officer,
+        "finance_officer": finance,
+        "donor": factories.UserFactory(roles=["donor"], donor=factories.DonorFactory(), username="matrix-donor"),
+        "other_donor": factories.UserFactory(
+            roles=["donor"], donor=factories.DonorFactory(), username="matrix-other-donor"
+        ),
+        "administrator": factories.UserFactory(username="matrix-admin", is_staff=True, is_superuser=True),
+    }
+    reviewer = users["reviewer"]
+
+    fund = factories.FundFactory(reviews_required=1, slug="matrix-fund")
+    factories.CriterionFactory(rubric=factories.RubricFactory(fund=fund), title="Community rootedness")
+    factories.ContributionFactory(fund=fund, donor=users["donor"].donor, amount=Decimal("200000"))
+    factories.CallFactory(fund=fund)
+    other_fund = factories.FundFactory(slug="matrix-other-fund")
+    factories.ContributionFactory(fund=other_fund, donor=users["other_donor"].donor)
+
+    draft = ready_draft(applicant, fund=fund, title="Matrix draft")
+
+    # In review, assigned to `reviewer`, who declared no conflict and submitted a review.
+    in_review = _submitted_in_review(applicant, officer, fund, "Matrix in review")
+    assigned = review_services.assignment_create(application=in_review, reviewer=reviewer, by=officer)
+    review_services.conflict_declare(assignment=assigned, by=reviewer, has_conflict=False)
+    review = review_services.review_submit(
+        assignment=assigned, by=reviewer, recommendation="fund", comment="Strong and community-led.",
+        scores={c.pk: {"score": c.max_score, "comment": "Clear."} for c in fund.rubric.criteria.all()},
+    )
+
+    # Assigned to `reviewer` too, still waiting for the conflict-of-interest declaration.
+    waiting = _submitted_in_review(applicant, officer, fund, "Matrix waiting for declaration")
+    pending = review_services.assignment_create(application=waiting, reviewer=reviewer, by=officer)
+
+    asked = _submitted_in_review(applicant, officer, fund, "Matrix info requested")
+    application_services.application_request_info(application=asked, by=officer, question="Which districts?")
+
+    # Approved: an award with its tranche, one payment scheduled and one approved (by another finance officer).
+    awarded = _submitted_in_review(applicant, officer, fund, "Matrix awarded")
+    factories.submit_reviews_for(awarded, 1, officer=officer)
+    grant = disbursement_services.grant_approve(
+        application=awarded, by=officer, amount=Decimal("10000"), currency="USD"
+    )
+    tranche = grant.tranches.order_by("number").first()
+    scheduled = disbursement_services.payment_schedule(tranche=tranche, by=scheduler, amount="1000")
+    approved = disbursement_services.payment_schedule(tranche=tranche, by=scheduler, amount="1000")
+    disbursement_services.payment_approve(payment=approved, by=finance)
+
+    statement = BankStatement.objects.create(filename="matrix.csv", uploaded_by=finance)
+    line = StatementLine.objects.create(
+        statement=statement, line_number=1, date=timezone.localdate(), amount=Decimal("999"), currency="USD",
+        reference="UNKNOWN-1", status=StatementLine.Status.UNMATCHED,
+    )
+
+    report = ReportRequest.objects.create(
+        fund=fund, donor=users["donor"].donor, period_start=fund.opens_on, period_end=timezone.localdate(),
+        format="csv", status=ReportRequest.Status.DONE, requested_by=users["donor"],
+    )
+    report.file.save("report.csv", ContentFile(b"country,amount\nKE,10000\n"))
+
+    # Rows the admin lists need at least one object of every registered model.
+    review_services.reviewer_pool_add(fund=fund, reviewer=reviewer, by=officer)
+    StandingConflict.objects.create(reviewer=users["unassigned_reviewer"], organization=applicant.organization)
+    PanelVote.objects.create(application=waiting, member=users["unassigned_reviewer"], vote="fund")
+    PanelTieBreak.objects.create(application=waiting, vote="fund", decided_by=officer)
+    _task_result()
+    import_job = ImportJob.objects.create(
+        kind="organizations", filename="members.csv", state=ImportJob.State.DONE, created_by=users["administrator"]
+    )
+    totp_device = _sign_in_records()
+
+    values = {
+        "draft": draft.pk,
+        "in_review": in_review.pk,
+        "asked": asked.pk,
+        "awarded": awarded.pk,
+        "attachment": in_review.attachments.order_by("pk").first().pk,
+        "assigned": assigned.pk,
+        "pending": pending.pk,
+        "review": review.pk,
+        "tranche": tranche.pk,
+        "scheduled_payment": scheduled.pk,
+        "approved_payment": approved.pk,
+        "statement_line": line.pk,
+        "report": report.pk,
+        "fund": fund.slug,
+        "application_type": ContentType.objects.get_for_model(Application).pk,
+        "applicant_user": applicant.pk,
+        "organization": applicant.organization_id,
+        "totp_device": totp_device.pk,
+        "import_job": import_job.pk,
+    }
+    return World(users=users, values=values)
+
+
+def _sign_in_records():
+    """Second-factor devices (of a user outside the matrix) and django-axes' sign-in records: the admin
+    pages for them need a row to open."""
+    owner = factories.UserFactory(username="matrix-device-owner")
+    device = TOTPDevice.objects.create(user=owner, name="Authenticator app", confirmed=True)
+    StaticDevice.objects.create(user=owner, name="Recovery codes", confirmed=True)
+    # Under the name of someone who never signs in here: a successful sign-in clears that name's attempts.
+    seen = {"user_agent": "pytest", "ip_address": "127.0.0.1", "username": owner.username, "http_accept": "*/*",
+            "path_info": "/accounts/login/"}
+    AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
+    AccessFailureLog.objects.create(**seen)
+    AccessLog.objects.create(**seen)
+    return device
+
+
+def _task_result():
+    return DBTaskResult.objects.create(
+        args_kwargs={"args": [0], "kwargs": {}}, task_path="reports.tasks.generate_donor_report",
+        backend_name="default", run_after=timezone.now() + datetime.timedelta(days=365),
+    )
+
+
+# The arguments each URL is called with: a name from World.values, or the literal value itself.
+URL_KWARGS = {
+    "applications:detail": {"pk": "draft"},
+    "applications:edit": {"pk": "draft"},
+    "applications:submit": {"pk": "draft"},
+    "applications:withdraw": {"pk": "draft"},
+    "applications:answer": {"pk": "asked"},
+    "applications:attachment": {"pk": "attachment"},
+    "applications:review_detail": {"pk": "in_review"},
+    "reviews:declare": {"pk": "pending"},
+    "reviews:score": {"pk": "assigned"},
+    "reviews:panel_vote": {"pk": "assigned"},
+    "reviews:assign": {"slug": "fund"},
+    "reviews:ranking": {"slug": "fund"},
+    "reviews:ranking_export": {"slug": "fund"},
+    "reviews:assign_application": {"pk": "in_review"},
+    "reviews:reopen": {"pk": "review"},
+    "disbursements:approve": {"pk": "in_review"},
+    "disbursements:grant_detail": {"pk": "awarded"},
+    "disbursements:grant_cancel": {"pk": "awarded"},
+    "disbursements:award_letter": {"pk": "awarded"},
+    "disbursements:schedule": {"pk": "tranche"},
+    "disbursements:payment_approve": {"pk": "scheduled_payment"},
+    "disbursements:payment_record": {"pk": "approved_payment"},
+    "disbursements:payment_change": {"pk": "approved_payment", "action": "cancel"},
+    "disbursements:statement_line_resolve": {"pk": "statement_line"},
+    "disbursements:fund_dashboard": {"slug": "fund"},
+    "reports:fund": {"slug": "fund"},
+    "reports:fund_reports": {"slug": "fund"},
+    "reports:download": {"pk": "report"},
+    "admin:app_list": {"app_label": "applications"},
+    "admin:view_on_site": {"content_type_id": "application_type", "object_id": "in_review"},
+    "admin:auth_user_password_change": {"id": "applicant_user"},
+    "admin:otp_totp_totpdevice_config": {"pk": "totp_device"},
+    "admin:otp_totp_totpdevice_qrcode": {"pk": "totp_device"},
+    "admin:fundops_importjob_confirm": {"object_id": "import_job"},
+    "admin:fundops_organization_at_risk": {"object_id": "organization"},
+    "admin/(?P<url>.*)$": {"url": "no-such-page/"},
+}
