@@ -34,6 +34,9 @@ THEMES = [
 # A summary is "a few paragraphs": the form and the draft service both refuse more than this.
 SUMMARY_MAX_LENGTH = 5000
 
+# States in which a decision is still owed: the decision clock runs only while in one of them.
+UNDECIDED_STATES = ["submitted", "in_review", "info_requested"]
+
 INTAKE_STATES = ["draft", "submitted", "in_review", "info_requested", "declined", "withdrawn"]
 
 
@@ -49,6 +52,13 @@ class State(models.TextChoices):
     DISBURSED = "disbursed", "Disbursed"
     CLOSED = "closed", "Closed"
     CANCELLED = "cancelled", "Cancelled"
+
+
+def decision_deadline_for(fund, submitted_at):
+    """When a decision is due: only funds with a decision target (rapid-response) promise one."""
+    if not (fund.is_rapid_response and fund.decision_target_hours and submitted_at):
+        return None
+    return submitted_at + timezone.timedelta(hours=fund.decision_target_hours)
 
 
 def _is_own_applicant(application, user):
@@ -89,6 +99,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     decided_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The decision clock of a rapid-response fund: submission + the fund's target, fixed at
+    # submission so a later change of the target does not move promises already made.
+    decision_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
     decline_reason = models.TextField(blank=True)
 
     class Meta:
@@ -119,15 +132,18 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     @property
     def decision_due_at(self):
-        if not (self.fund.is_rapid_response and self.fund.decision_target_hours and self.submitted_at):
-            return None
-        return self.submitted_at + timezone.timedelta(hours=self.fund.decision_target_hours)
+        return self.decision_deadline
+
+    @property
+    def is_undecided(self):
+        return self.state in UNDECIDED_STATES
 
     # Transitions: guards and state only. Rules and side effects live in applications/services.py.
 
     @transition(field=state, source=State.DRAFT, target=State.SUBMITTED, permission=_is_own_applicant)
     def submit(self, *, by=None, at=None):
         self.submitted_at = at or timezone.now()
+        self.decision_deadline = decision_deadline_for(self.fund, self.submitted_at)
 
     @transition(field=state, source=State.SUBMITTED, target=State.IN_REVIEW, permission=_is_program_officer)
     def screen_in(self, *, by=None):

@@ -7,14 +7,14 @@ Other apps extend two things here without editing this file:
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from fundops import roles
 from fundops.audit import audit_trail
 from fundops.models import Fund
 
-from .models import Application, State
+from .models import UNDECIDED_STATES, Application, State
 
 FUND_TEAM = "Fund team"
 
@@ -66,25 +66,45 @@ SCREENING_STATES = [
 ]
 
 
-def screening_queue(*, fund=None, state=State.SUBMITTED):
-    """Applications waiting for staff, oldest submission first (first come, first screened)."""
-    queue = (
-        Application.objects.filter(state=state)
-        .select_related("organization", "fund", "call")
-        .order_by("submitted_at", "pk")
+def by_urgency(applications, prefix=""):
+    """Overdue and nearest decision deadlines first, then first come, first served.
+
+    Every list of undecided applications uses this order, so an application "overdue by 8 h"
+    never sits below ones that can wait. `prefix` orders a queryset of related rows
+    (e.g. "application__" for assignments).
+    """
+    return applications.order_by(
+        F(f"{prefix}decision_deadline").asc(nulls_last=True), f"{prefix}submitted_at", f"{prefix}pk"
     )
+
+
+def screening_queue(*, fund=None, state=State.SUBMITTED):
+    """Applications waiting for staff, most urgent first (see by_urgency)."""
+    queue = by_urgency(Application.objects.filter(state=state).select_related("organization", "fund", "call"))
     if fund is not None:
         queue = queue.filter(fund=fund)
     return queue
 
 
 def decision_clock(application, *, now=None):
-    """For rapid-response funds: hours left to the fund's decision target (negative when overdue)."""
-    due = application.decision_due_at
-    if due is None or application.state not in (State.SUBMITTED, State.IN_REVIEW, State.INFO_REQUESTED):
+    """For rapid-response funds: hours left to the decision deadline (negative when overdue).
+
+    status is "ok", "soon" (past half of the fund's target: the first alert has gone out)
+    or "overdue". None for decided applications and funds that promise no decision time.
+    Reads only the application's own columns, so a list page adds no query per row.
+    """
+    due = application.decision_deadline
+    if due is None or application.state not in UNDECIDED_STATES:
         return None
     seconds = (due - (now or timezone.now())).total_seconds()
-    return {"due_at": due, "hours_left": seconds / 3600, "overdue": seconds < 0}
+    target = (due - application.submitted_at).total_seconds() if application.submitted_at else 0
+    if seconds < 0:
+        status = "overdue"
+    elif target and seconds <= target / 2:
+        status = "soon"
+    else:
+        status = "ok"
+    return {"due_at": due, "hours_left": seconds / 3600, "overdue": seconds < 0, "status": status}
 
 
 def open_funds_with_calls(*, today=None):

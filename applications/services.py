@@ -6,15 +6,20 @@ so the new state and its audit row are saved together or not at all.
 """
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from fundops import roles
 from fundops.audit import TransitionNotAllowed, transition_with_audit
 from fundops.money import MoneyError, format_money, minor_units, parse_decimal, quantize
+from fundops.notifications import kinds, notify
+from fundops.notifications.recipients import organisation_users, program_officers
 from fundops.uploads import check_upload, stored_files_removed_on_error
 
-from .models import SUMMARY_MAX_LENGTH, THEMES, Application, Attachment, InfoRequest, State
+from .models import SUMMARY_MAX_LENGTH, THEMES, UNDECIDED_STATES, Application, Attachment, InfoRequest, State
+from .tasks import CLOCK_STAGES, schedule_decision_clock
 
 # The fields an applicant fills in; a draft may leave any of them empty.
 DRAFT_FIELDS = [
@@ -93,6 +98,31 @@ def _transition(application, transition, *, by, note="", imported=False, at=None
         entry.at = at or entry.at
         entry.save(update_fields=["actor", "at"])
     return entry
+
+
+# Notifications --------------------------------------------------------------------------
+# Sent inside the service's transaction: a rolled-back change tells no one. Imported history
+# notifies nobody (it happened long ago).
+
+
+def notify_each(recipients, **notification):
+    """One notification per person (fundops.notifications.notify), for one event."""
+    for recipient in recipients:
+        notify(recipient=recipient, **notification)
+
+
+def application_notice_context(application, **extra):
+    """The context every notification about an application carries (strings only)."""
+    return {"application": str(application), "fund": application.fund.name, **extra}
+
+
+def staff_application_url(application):
+    """Where fund staff act on an application: its screening page."""
+    return reverse("applications:review_detail", args=[application.pk])
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else ""
 
 
 def _clean_draft_fields(fields, *, fund):
@@ -326,7 +356,50 @@ def application_submit(*, application, by, imported=False, at=None):
     if problems:
         raise ValidationError(problems)
     _transition(application, "submit", by=by, imported=imported, at=at)
+    if not imported:
+        deadline = _iso(application.decision_deadline)
+        notify_each(
+            organisation_users(application.organization), kind=kinds.APPLICATION_SUBMITTED,
+            event_key=f"application:{application.pk}:submitted", obj=application, url=application.get_absolute_url(),
+            context=application_notice_context(application, deadline=deadline),
+        )
+        if application.fund.is_rapid_response:
+            notify_each(
+                program_officers(), kind=kinds.RAPID_SUBMISSION,
+                event_key=f"application:{application.pk}:rapid-submission", obj=application,
+                url=staff_application_url(application),
+                context=application_notice_context(
+                    application, organisation=application.organization.name, deadline=deadline
+                ),
+            )
+        schedule_decision_clock(application)
     return application
+
+
+@transaction.atomic
+def application_clock_alert(*, application_id, stage, now=None):
+    """The decision clock's alert at `stage` ("half", "ninety", "passed" of the fund's target):
+    program officers are told while the application still waits for a decision.
+
+    Runs from the task scheduled at submission; does nothing when the application has been
+    decided (or withdrawn) meanwhile, or when run before its moment. Each alert is sent once.
+    Returns the notifications written.
+    """
+    application = Application.objects.select_related("fund").filter(pk=application_id).first()
+    if application is None or application.state not in UNDECIDED_STATES or application.decision_deadline is None:
+        return []
+    deadline, submitted_at = application.decision_deadline, application.submitted_at
+    if (now or timezone.now()) < submitted_at + (deadline - submitted_at) * CLOCK_STAGES[stage]:
+        return []
+    sent = [
+        notify(
+            recipient=officer, kind=kinds.DECISION_CLOCK, event_key=f"application:{application.pk}:clock:{stage}",
+            obj=application, url=staff_application_url(application),
+            context=application_notice_context(application, stage=stage, deadline=_iso(deadline)),
+        )
+        for officer in program_officers()
+    ]
+    return [notification for notification in sent if notification is not None]
 
 
 # Screening -------------------------------------------------------------------------------
@@ -347,7 +420,13 @@ def application_request_info(*, application, by, question):
     if not question:
         raise ValidationError({"question": "Write the question the applicant should answer."})
     entry = _transition(application, "request_info", by=by, note=question)
-    InfoRequest.objects.create(application=application, question=question, asked_by=by, asked_at=entry.at)
+    info_request = InfoRequest.objects.create(application=application, question=question, asked_by=by, asked_at=entry.at)
+    notify_each(
+        organisation_users(application.organization), kind=kinds.INFO_REQUESTED,
+        event_key=f"application:{application.pk}:info-requested:{info_request.pk}", obj=application,
+        url=reverse("applications:answer", args=[application.pk]),
+        context=application_notice_context(application, question=question),
+    )
     return application
 
 
@@ -363,6 +442,11 @@ def application_answer_info(*, application, by, answer):
     if request is not None:
         request.answer, request.answered_by, request.answered_at = answer, by, entry.at
         request.save(update_fields=["answer", "answered_by", "answered_at"])
+    notify_each(
+        program_officers(), kind=kinds.INFO_ANSWERED,
+        event_key=f"application:{application.pk}:info-answered:{request.pk if request else entry.pk}",
+        obj=application, url=staff_application_url(application), context=application_notice_context(application),
+    )
     return application
 
 
@@ -374,6 +458,12 @@ def application_decline(*, application, by, reason, imported=False, at=None):
     if not reason:
         raise ValidationError({"reason": "Give the reason for declining: the applicant will read it."})
     _transition(application, "decline", by=by, note=reason, imported=imported, at=at, reason=reason)
+    if not imported:
+        notify_each(
+            organisation_users(application.organization), kind=kinds.APPLICATION_DECIDED,
+            event_key=f"application:{application.pk}:decided", obj=application, url=application.get_absolute_url(),
+            context=application_notice_context(application, decision="declined", amount="", reason=reason, letter_url=""),
+        )
     return application
 
 

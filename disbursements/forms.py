@@ -48,6 +48,22 @@ class ApprovalForm(forms.Form):
         help_text="One tranche per line: a percentage or an amount, a comma, and the due date (YYYY-MM-DD).",
     )
 
+    # The fast track of a rapid-response fund (the view removes it for other funds): the one
+    # payment is scheduled with the approval; a finance officer still approves it.
+    schedule_now = forms.BooleanField(
+        label=_("Schedule the payment now"), required=False, initial=True,
+        help_text=_("For one upfront payment: finance only has to approve it and record the payout."),
+    )
+    # A new token each time the form is shown: approving twice by a double click schedules once.
+    request_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, fast_track=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not fast_track:
+            del self.fields["schedule_now"]
+        if not self.is_bound:
+            self.initial["request_token"] = secrets.token_urlsafe(24)
+
     def clean(self):
         data = super().clean()
         mode = data.get("plan_mode")

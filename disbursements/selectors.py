@@ -144,3 +144,10 @@ def unmatched_statement_lines(*, limit=200):
 
 def unmatched_statement_count():
     return StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED).count()
+
+
+def payout_defaults(payment):
+    """What the payout form starts with: paid today, at the award's own rate (the rate fixed at
+    approval, base-currency units for one unit of the payment's currency). The finance officer
+    changes either when the bank used another."""
+    return {"paid_on": timezone.localdate(), "fx_rate": payment.grant.fx_rate}

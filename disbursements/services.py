@@ -20,15 +20,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Length
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from applications.models import Application, State
+from applications.services import application_notice_context, notify_each
 from fundops import roles
 from fundops.audit import TransitionNotAllowed, transition_with_audit
 from fundops.models import Contribution, Fund
 from fundops.money import CURRENCIES, MoneyError, format_money, minor_units, parse_decimal, quantize, to_base
+from fundops.notifications import kinds
+from fundops.notifications.recipients import finance_officers, organisation_users
 
 from .models import PAID_STATES, PENDING_OR_PAID, BankStatement, Grant, Payment, PaymentState, StatementLine, Tranche
 
@@ -247,13 +251,18 @@ def _check_against_request(application, *, amount, currency, base_amount, base_c
 @transaction.atomic
 def grant_approve(
     *, application, by, amount, currency, fx_rate=None, fx_date=None, conditions="", tranche_plan=None,
-    imported=False, decided_at=None, reference=None,
+    imported=False, decided_at=None, reference=None, schedule_now=False, request_token=None,
 ):
     """Approve an application in review: the award becomes a grant with its tranches.
 
     Refuses without the fund's required reviews, above the request or the fund maximum, and when
     the fund's available money (received minus committed, base currency) is less than the award.
     imported=True (historical grants) waives only the reviews and the role; every money rule holds.
+
+    schedule_now=True is the fast track of a rapid-response fund: a single-tranche award's payment
+    is scheduled in the same transaction, by the approving program officer; a finance officer
+    still approves it (four eyes: never the scheduler). The applicant hears of the decision and
+    finance of the grant (or of the payment waiting for approval); imported history tells no one.
     """
     from reviews.selectors import application_ready_for_decision
 
@@ -289,6 +298,16 @@ def grant_approve(
 
     tranches = []
     check(lambda: tranches.extend(tranche_split(amount=amount, currency=currency, plan=tranche_plan)))
+    if schedule_now:
+        check(lambda: _require(
+            fund.is_rapid_response and not imported,
+            _("Only a rapid-response fund's award can be scheduled in the same step as its approval."),
+        ))
+        check(lambda: _require(
+            len(tranches) <= 1,
+            _("Only a single-tranche award can be scheduled in the same step: schedule each tranche when it is due."),
+            "tranche_plan",
+        ))
     check(lambda: _check_against_request(application, amount=amount, currency=currency, base_amount=base_amount,
                                          base_currency=fund.base_currency))
     check(lambda: _require(
@@ -325,7 +344,31 @@ def grant_approve(
     if application.decided_at != decided_at:
         Application.objects.filter(pk=application.pk).update(decided_at=decided_at)
         application.decided_at = decided_at
+    if imported:
+        return grant
+    notify_each(
+        organisation_users(application.organization), kind=kinds.APPLICATION_DECIDED,
+        event_key=f"application:{application.pk}:decided", obj=application, url=application.get_absolute_url(),
+        context=application_notice_context(
+            application, decision="approved", amount=format_money(amount, currency), reason="",
+            letter_url=reverse("disbursements:award_letter", args=[application.pk]),
+        ),
+    )
+    if schedule_now:
+        _payment_create(grant=grant, tranche=grant.tranches.get(), by=by, request_token=request_token)
+    else:
+        notify_each(
+            finance_officers(), kind=kinds.GRANT_AWAITING_SCHEDULE, event_key=f"grant:{grant.pk}:awaiting-schedule",
+            obj=grant, url=_grant_url(grant),
+            context=application_notice_context(application, grant=grant.reference, amount=format_money(amount, currency)),
+        )
     return grant
+
+
+def grant_approve_and_schedule(**approval):
+    """The fast track in one step: grant_approve(schedule_now=True). Returns (grant, payment)."""
+    grant = grant_approve(schedule_now=True, **approval)
+    return grant, grant.payments.get()
 
 
 @transaction.atomic
@@ -406,6 +449,12 @@ def payment_schedule(*, tranche, by, amount=None, note="", request_token=None):
             _require(earlier.tranche_id == tranche.pk and earlier.scheduled_by_id == by.pk,
                      _("This form was already used for another payment: reload the page and try again."))
             return earlier
+    return _payment_create(grant=grant, tranche=tranche, by=by, amount=amount, note=note, request_token=request_token)
+
+
+def _payment_create(*, grant, tranche, by, amount=None, note="", request_token=None):
+    """Schedule (what is left of) a tranche, the grant locked by the caller; every finance officer
+    but the scheduler is asked to approve it."""
     tranche = Tranche.objects.get(pk=tranche.pk)
     _check_grant_payable(grant)
     if tranche.status != Tranche.Status.OPEN:
@@ -428,7 +477,26 @@ def payment_schedule(*, tranche, by, amount=None, note="", request_token=None):
         transition="schedule", from_state="", to_state=payment.state,
         note=f"{format_money(amount, grant.currency)} for tranche {tranche.number}",
     )
+    notify_each(
+        finance_officers(exclude=by), kind=kinds.PAYMENT_AWAITING_APPROVAL, event_key=f"payment:{payment.pk}:approval-needed",
+        obj=payment, url=_grant_url(grant),
+        context={"grant": grant.reference, "amount": format_money(amount, grant.currency),
+                 "scheduled_by": by.get_full_name() or by.get_username()},
+    )
     return payment
+
+
+def _grant_url(grant):
+    return reverse("disbursements:grant_detail", args=[grant.application_id])
+
+
+def _tell_finance_of_failure(grant, payment, *, state, note):
+    notify_each(
+        finance_officers(), kind=kinds.PAYMENT_FAILED, event_key=f"payment:{payment.pk}:{state}", obj=payment,
+        url=_grant_url(grant),
+        context={"grant": grant.reference, "amount": format_money(payment.amount, payment.currency),
+                 "state": state, "note": note},
+    )
 
 
 def _locked_payment(payment):
@@ -516,6 +584,14 @@ def payment_record(*, payment, by, paid_on, reference, fx_rate=None, fx_date=Non
     payment.reference = reference
     _save_reference(payment, lambda: _audit(payment, "mark_paid", by=by, note=f"Bank reference {reference}"))
     _after_paid(grant, payment.tranche, by=by)
+    application = grant.application
+    notify_each(
+        organisation_users(grant.organization), kind=kinds.PAYMENT_SENT, event_key=f"payment:{payment.pk}:sent",
+        obj=payment, url=application.get_absolute_url(),
+        context=application_notice_context(
+            application, amount=format_money(payment.amount, payment.currency), paid_on=paid_on.isoformat()
+        ),
+    )
     return PaymentRecorded(payment, False)
 
 
@@ -527,6 +603,7 @@ def payment_fail(*, payment, by, reason):
     _require(reason, "Say what the bank reported.", "reason")
     grant, payment = _locked_payment(payment)
     _audit(payment, "fail", by=by, note=reason)
+    _tell_finance_of_failure(grant, payment, state="failed", note=reason)
     return payment
 
 
@@ -538,6 +615,7 @@ def payment_return(*, payment, by, reason):
     _require(reason, "Say why the money came back.", "reason")
     grant, payment = _locked_payment(payment)
     _audit(payment, "mark_returned", by=by, note=reason)
+    _tell_finance_of_failure(grant, payment, state="returned", note=reason)
     tranche = payment.tranche
     if grant.status == Grant.Status.CANCELLED:
         # The award is over: what came back is no longer committed to it.

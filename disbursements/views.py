@@ -15,7 +15,7 @@ from applications.models import Application, State
 from fundops import roles
 from fundops.audit import TransitionNotAllowed, audit_trail
 from fundops.models import Fund
-from fundops.money import quantize
+from fundops.money import format_money, quantize
 
 from . import selectors, services
 from .forms import ApprovalForm, ReasonForm, RecordForm, ResolveForm, ScheduleForm, StatementForm, apply_service_errors
@@ -93,21 +93,31 @@ def approve(request, pk):
         "currency": application.requested_currency or fund.base_currency,
         "plan_mode": "single" if fund.is_rapid_response else "percent",
     }
-    form = ApprovalForm(request.POST or None, initial=initial)
+    form = ApprovalForm(request.POST or None, initial=initial, fast_track=fund.is_rapid_response)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        schedule_now = bool(data.get("schedule_now")) and data["tranche_plan"]["mode"] == "single"
         try:
             grant = services.grant_approve(
                 application=application, by=request.user, amount=data["amount"], currency=data["currency"],
                 fx_rate=data["fx_rate"], fx_date=data["fx_date"], conditions=data["conditions"],
-                tranche_plan=data["tranche_plan"],
+                tranche_plan=data["tranche_plan"], schedule_now=schedule_now,
+                request_token=data["request_token"] or None,
             )
         except ValidationError as error:
             apply_service_errors(form, error, {"tranche_plan": "tranches"})
         except TransitionNotAllowed as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Approved: award {grant.reference} for {grant.amount:,.2f} {grant.currency}.")
+            amount = format_money(grant.amount, grant.currency)
+            if schedule_now:
+                messages.success(request, _(
+                    "Approved: award %(reference)s for %(amount)s, and its payment is scheduled: "
+                    "a finance officer approves it."
+                ) % {"reference": grant.reference, "amount": amount})
+            else:
+                messages.success(request, _("Approved: award %(reference)s for %(amount)s.") % {
+                    "reference": grant.reference, "amount": amount})
             return redirect("disbursements:grant_detail", application.pk)
     return render(request, "disbursements/approve.html", {
         "application": application, "fund": fund, "form": form,
@@ -217,7 +227,7 @@ def payment_approve(request, pk):
 @roles.role_required(roles.FINANCE_OFFICER)
 def payment_record(request, pk):
     payment = get_object_or_404(Payment.objects.select_related("grant", "grant__fund", "grant__organization", "tranche"), pk=pk)
-    form = RecordForm(request.POST or None)
+    form = RecordForm(request.POST or None, initial=selectors.payout_defaults(payment))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -14,7 +14,8 @@ from import_export.admin import ImportExportMixin
 
 from .audit import audit_trail
 from .data_exchange.admin_import import import_job_confirm_view, import_job_view
-from .models import AuditEntry, Call, Contribution, Donor, Fund, ImportJob, Organization, User
+from .models import AuditEntry, Call, Contribution, Donor, Fund, ImportJob, Notification, Organization, User
+from .notifications.services import notification_send_again
 from .resources import ContributionResource, DonorResource, EngineImportExportMixin, OrganizationResource
 from .services import contribution_record, organization_set_at_risk
 
@@ -306,3 +307,48 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def confirm_view(self, request, object_id):
         return import_job_confirm_view(self, request, object_id)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Every notification and the state of its e-mail: failed sends are found here and sent again."""
+
+    list_display = ("created_at", "recipient", "kind", "email_state", "attempts", "next_attempt_at", "sent_at", "read_at", "short_error")
+    list_filter = ("email_state", "kind")
+    search_fields = ("recipient__username", "recipient__email", "recipient__first_name", "recipient__last_name", "event_key")
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in Notification._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False  # notifications are written by the services, when something happens
+
+    @admin.display(description=gettext_lazy("last error"))
+    def short_error(self, notification):
+        return notification.last_error[:80]
+
+    @admin.action(description=gettext_lazy("Try sending again"))
+    def send_again(self, request, queryset):
+        retried = 0
+        for notification in queryset.exclude(email_state=Notification.EmailState.SENT).filter(recipient__is_active=True):
+            notification_send_again(notification=notification)
+            retried += 1
+        self.message_user(request, _("%(count)s e-mail(s) queued to be sent again.") % {"count": retried}, messages.SUCCESS)
+
+
+def _index_with_failed_emails(index):
+    """The admin's front page says how many e-mails could not be sent, linking to them."""
+
+    def wrapped(request, extra_context=None):
+        extra_context = dict(extra_context or {})
+        if request.user.has_perm("fundops.view_notification"):
+            extra_context["failed_notifications"] = Notification.objects.filter(
+                email_state=Notification.EmailState.FAILED
+            ).count()
+        return index(request, extra_context)
+
+    return wrapped
+
+
+admin.site.index = _index_with_failed_emails(admin.site.index)

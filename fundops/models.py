@@ -289,3 +289,76 @@ class ImportJob(models.Model):
     @property
     def is_pending(self):
         return self.state in {self.State.QUEUED, self.State.RUNNING}
+
+
+class Notification(models.Model):
+    """One event told to one person: the inbox row, and the state of its e-mail.
+
+    The kind names a template in templates/notifications/ (see fundops/notifications/kinds.py); the
+    text is rendered when shown or sent, from `context`, so the row stays small and translatable."""
+
+    class EmailState(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        # Claimed by a worker and handed to the mail server. A row left here means the worker stopped
+        # between sending and recording it: we do not know if it went out, so it is never resent
+        # by itself (never twice) — an administrator decides (admin action "Try sending again").
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not e-mailed (turned off, or no address)")
+        DIGEST = "digest", _("Waiting for the daily digest")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    event_key = models.CharField(max_length=200, help_text="Names the event; one notification per person per event.")
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=64, blank=True)
+    subject = GenericForeignKey("content_type", "object_id")
+    url = models.CharField(max_length=500, blank=True, help_text="A path on this site, e.g. /applications/12/.")
+    context = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    email_state = models.CharField(max_length=10, choices=EmailState.choices, default=EmailState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "event_key"], name="notification_once_per_event"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["email_state", "next_attempt_at"], name="notification_delivery"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient} ({self.event_key})"
+
+    @property
+    def is_read(self):
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """How a person wants one kind of notification e-mailed. No row means immediately; the kinds in
+    notifications.kinds.MANDATORY are e-mailed immediately whatever is stored here."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATELY = "immediately", _("Immediately")
+        DIGEST = "digest", _("In a daily digest")
+        OFF = "off", _("Off (inbox only)")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(max_length=40)
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.IMMEDIATELY)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")]
+
+    def __str__(self):
+        return f"{self.user}: {self.kind} {self.mode}"

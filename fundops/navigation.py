@@ -1,4 +1,6 @@
-"""The workspaces each role opens, shown in the top bar and on the front page."""
+"""The workspaces each role opens (top bar) and the to-do list each role sees on the front page."""
+from dataclasses import dataclass, field
+
 from django.urls import NoReverseMatch, reverse
 
 from . import roles
@@ -31,3 +33,58 @@ def workspaces_for(user):
         seen.add(url_name)
         links.append({"label": label, "url": url, "role": roles.ROLE_LABELS[role]})
     return links
+
+
+# The to-do list ---------------------------------------------------------------------------
+# Each app registers what waits for each role (in its AppConfig.ready), so the front page can
+# show it without the core importing the apps that build on it.
+
+
+@dataclass
+class TodoItem:
+    label: str
+    url: str
+    note: str = ""
+    application: object = None  # shown with its decision clock when set
+
+
+@dataclass
+class Todo:
+    """One list on a person's front page: how many things wait, where to do them, the first few."""
+
+    label: str
+    count: int
+    url: str
+    items: list = field(default_factory=list)
+    urgent: bool = False
+
+
+TOP_ITEMS = 5
+
+
+def todo(label, queryset, url, item, *, urgent=False):
+    """A to-do from a queryset: one COUNT and, when something waits, the first TOP_ITEMS rows
+    (LIMIT in SQL) turned into TodoItems by `item` — two queries however many rows wait."""
+    count = queryset.count()
+    items = [item(row) for row in queryset[:TOP_ITEMS]] if count else []
+    return Todo(label=label, count=count, url=url, items=items, urgent=urgent and count > 0)
+
+
+_TODO_PROVIDERS = []  # (role, provider(user) -> list[Todo])
+
+
+def register_todos(role, provider):
+    if (role, provider) not in _TODO_PROVIDERS:
+        _TODO_PROVIDERS.append((role, provider))
+
+
+def todos_for(user):
+    """[{"role": label, "todos": [Todo, ...]}, ...] for each role the user holds, in role order."""
+    sections = []
+    for role in roles.ROLES:
+        if not roles.has_role(user, role):
+            continue
+        todos = [todo for r, provider in _TODO_PROVIDERS if r == role for todo in provider(user)]
+        if todos:
+            sections.append({"role": roles.ROLE_LABELS[role], "todos": todos})
+    return sections

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fundops.context_processors.roles",
+                "fundops.context_processors.inbox",
             ],
         },
     },
@@ -146,6 +147,18 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fundops <grants@localhost>")
+# Seconds before a mail server that does not answer counts as down: the worker records a failed
+# attempt and moves on instead of hanging.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+
+# Notifications (fundops/notifications/): links in e-mails start with the site's address.
+FUNDOPS_SITE_URL = os.environ.get("FUNDOPS_SITE_URL", "http://127.0.0.1:8000")
+FUNDOPS_SITE_NAME = os.environ.get("FUNDOPS_SITE_NAME", "fundops")
+# The daily digest goes out at this hour, local time (TIME_ZONE).
+FUNDOPS_DIGEST_HOUR = int(os.environ.get("FUNDOPS_DIGEST_HOUR", "17"))
+# Minutes between attempts while the mail server is down; after the last, the e-mail is marked failed
+# (administrators see it in Admin › Notifications and can try again).
+FUNDOPS_EMAIL_RETRY_MINUTES = [int(m) for m in env_list("FUNDOPS_EMAIL_RETRY_MINUTES", "1,5,15,60,240")]
 
 TASKS = {
     "default": {

@@ -21,4 +21,5 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("finance/", include("disbursements.urls")),
     path("reports/", include("reports.urls")),
+    path("inbox/", include("fundops.notifications.urls")),
 ]

@@ -104,7 +104,10 @@ def build_donor_report(*, fund, period, donor=None, with_payments=True):
     if with_payments:
         report.payments = payment_rows(selectors.fund_payments(fund=fund, period=period), groups, currency)
     if fund.is_rapid_response:
-        report.speed = rapid_response_speed(grant_rows, fund.decision_target_hours, period)
+        report.speed = rapid_response_speed(
+            grant_rows, fund.decision_target_hours, period,
+            missed_undecided=selectors.fund_overdue_undecided_count(fund=fund, period=period),
+        )
     return report
 
 
@@ -262,8 +265,12 @@ def percentile(values, fraction):
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def rapid_response_speed(grant_rows, target_hours, period):
-    """Days from submission to decision and from decision to first payment, for awards decided in the period."""
+def rapid_response_speed(grant_rows, target_hours, period, missed_undecided=0):
+    """Days from submission to decision and from decision to first payment, for awards decided in the period.
+
+    "Decided within target" counts every application still undecided past its deadline
+    (`missed_undecided`) as missed: it joins the denominator (target_counted), never the numerator.
+    """
     decided = [g for g in grant_rows if period.start_at <= g["decided_at"] < period.end_before]
     to_decision = [
         (g["decided_at"] - g["application__submitted_at"]).total_seconds() / 86400
@@ -277,10 +284,13 @@ def rapid_response_speed(grant_rows, target_hours, period):
     if to_decision:
         speed["decision_median"] = statistics.median(to_decision)
         speed["decision_p90"] = percentile(to_decision, 0.9)
-        if target_hours:
-            within = sum(1 for days in to_decision if days * 24 <= target_hours)
-            speed["within_target"] = within
-            speed["within_target_share"] = within / len(to_decision)
+    if target_hours and (to_decision or missed_undecided):
+        within = sum(1 for days in to_decision if days * 24 <= target_hours)
+        counted = len(to_decision) + missed_undecided
+        speed["within_target"] = within
+        speed["missed_undecided"] = missed_undecided
+        speed["target_counted"] = counted
+        speed["within_target_share"] = within / counted
     if to_payment:
         speed["payment_median"] = statistics.median(to_payment)
         speed["payment_p90"] = percentile(to_payment, 0.9)

@@ -112,6 +112,7 @@ def render_xlsx(report):
             ("Days decision to first payment, median", s.get("payment_median")),
             ("Days decision to first payment, 90th percentile", s.get("payment_p90")),
             ("Share decided within target", s.get("within_target_share")),
+            ("Undecided past the target (counted as missed)", s.get("missed_undecided")),
         ]
     if report.is_empty:
         summary.append(("Note", "No grants in this period."))

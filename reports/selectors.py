@@ -12,6 +12,7 @@ from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
 
+from applications.models import UNDECIDED_STATES, Application
 from disbursements.models import PAID_STATES, Grant, Payment
 from fundops.disclosure import undisclosed_region_label
 from fundops.models import Contribution
@@ -83,6 +84,18 @@ def fund_grant_totals(*, fund, period):
         row["country_codes"] = grant_country_codes(row["application__countries"], row["organization__country"])
         result.append(row)
     return result
+
+
+def fund_overdue_undecided_count(*, fund, period, now=None):
+    """Applications whose decision deadline passed in the period (and before now) with no decision
+    yet: the donor report counts each as a missed target, so waiting longer never looks faster."""
+    now = now or timezone.now()
+    return Application.objects.filter(
+        fund=fund,
+        state__in=UNDECIDED_STATES,
+        decision_deadline__gte=period.start_at,
+        decision_deadline__lt=min(period.end_before, now),
+    ).count()
 
 
 def grant_country_codes(application_countries, organization_country):

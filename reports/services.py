@@ -4,9 +4,12 @@ import logging
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fundops.models import Contribution
+from fundops.notifications import kinds, notify
 
 from .builders import build_donor_report
 from .models import ReportRequest
@@ -76,7 +79,22 @@ def report_request_run(*, report_request_id):
         report_request.save(update_fields=["status", "error", "finished_at"])
         return report_request
     report_request.file.save(f"report.{report_request.format}", ContentFile(content), save=False)
-    report_request.status = ReportRequest.Status.DONE
-    report_request.finished_at = timezone.now()
-    report_request.save(update_fields=["file", "status", "finished_at"])
+    with transaction.atomic():
+        report_request.status = ReportRequest.Status.DONE
+        report_request.finished_at = timezone.now()
+        report_request.save(update_fields=["file", "status", "finished_at"])
+        if report_request.requested_by is not None:
+            notify(
+                recipient=report_request.requested_by, kind=kinds.REPORT_READY,
+                event_key=f"report-request:{report_request.pk}:ready", obj=report_request,
+                url=reverse("reports:download", args=[report_request.pk]),
+                context={"fund": report_request.fund.name, "report": _report_name(report_request, period)},
+            )
     return report_request
+
+
+def _report_name(report_request, period):
+    """"Donor report, 1 January 2026 – 31 March 2026 (PDF)"."""
+    return _("Donor report, %(period)s (%(format)s)") % {
+        "period": str(period), "format": report_request.get_format_display(),
+    }

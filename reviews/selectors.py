@@ -5,7 +5,7 @@ applications a call holds (the ranking and the reviewer queue are checked for th
 """
 from decimal import Decimal
 
-from django.db.models import Avg, Case, Count, IntegerField, Max, Min, Q, Value, When
+from django.db.models import Avg, Count, F, Max, Min, Q
 from django.db.models.functions import Coalesce
 
 from applications.models import Application, State
@@ -106,18 +106,12 @@ def application_review_summary(*, application):
 
 
 def reviewer_queue(*, reviewer):
-    """Assignments still to do: rapid-response funds first, then by due date."""
+    """Assignments still to do: overdue and nearest decision deadlines first (rapid-response
+    applications have one), then by the reviewer's own due date."""
     return (
         Assignment.objects.filter(reviewer=reviewer, status__in=Assignment.OPEN)
         .select_related("application__fund__rubric", "application__organization", "application__call", "review")
-        .annotate(
-            urgency=Case(
-                When(application__fund__kind=Fund.Kind.RAPID_RESPONSE, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("urgency", Coalesce("due_at", "assigned_at"), "id")
+        .order_by(F("application__decision_deadline").asc(nulls_last=True), Coalesce("due_at", "assigned_at"), "id")
     )
 
 
@@ -207,6 +201,7 @@ RANKING_SORTS = {
     "title": "title",
     "state": "state",
     "submitted": "submitted_at",
+    "deadline": "decision_deadline",
 }
 
 

@@ -10,16 +10,18 @@ from collections import Counter, defaultdict
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application, State
+from applications.services import application_notice_context, notify_each, staff_application_url
 from fundops import roles
 from fundops.audit import TransitionNotAllowed, transition_with_audit
 from fundops.models import AuditEntry, Fund, User
+from fundops.notifications import kinds, notify
+from fundops.notifications.recipients import program_officers
 
 from .models import (
     Assignment,
@@ -35,7 +37,8 @@ from .models import (
     StandingConflict,
 )
 from .scoring import weighted_score
-from .selectors import IN_REVIEW_STATES, panel_result
+from .selectors import IN_REVIEW_STATES, application_ready_for_decision, panel_result
+from .tasks import REVIEW_REMINDERS, schedule_review_reminders
 
 # How long a reviewer has on a pooled fund's application; rapid-response funds use their decision target.
 DEFAULT_REVIEW_DAYS = 14
@@ -160,12 +163,58 @@ def assignment_create(*, application, reviewer, by, due_at=None, note=""):
     except IntegrityError as exc:  # a second officer assigned the same reviewer a moment ago
         raise ValidationError({"reviewer": [f"{reviewer} is already assigned to this application."]}) from exc
     _audit_created(assignment, by=by, transition="assign", to_state=assignment.status, note=note)
+    _tell_assigned(assignment, application)
     return assignment
 
 
+# Telling reviewers ------------------------------------------------------------------------
+
+
+def _reviewer_url(assignment):
+    return reverse("reviews:score", args=[assignment.pk])
+
+
+def _due_text(assignment):
+    return assignment.due_at.isoformat() if assignment.due_at else ""
+
+
+def _tell_assigned(assignment, application):
+    """The reviewer learns of the assignment (with its due date); reminders are scheduled."""
+    notify(
+        recipient=assignment.reviewer, kind=kinds.REVIEW_ASSIGNED, event_key=f"assignment:{assignment.pk}:assigned",
+        obj=assignment, url=_reviewer_url(assignment),
+        context=application_notice_context(application, due=_due_text(assignment)),
+    )
+    schedule_review_reminders(assignment)
+
+
 @transaction.atomic
-def assignments_auto(*, fund, by, call=None):
-    """Give every application in review the fund's required number of reviewers, spreading
+def assignment_remind(*, assignment_id, reminder, now=None):
+    """A reviewer's reminder ("due-tomorrow" or "overdue"), sent while the review is still to do.
+
+    Runs from the task scheduled at assignment; does nothing once the review is in or the
+    assignment ended, before its moment, or when the assignment was made less than a day before
+    it is due (the assignment notice already said so). Each reminder is sent once.
+    """
+    assignment = (
+        Assignment.objects.select_related("application__fund", "reviewer").filter(pk=assignment_id).first()
+    )
+    if assignment is None or assignment.status not in Assignment.OPEN or assignment.due_at is None:
+        return None
+    moment = assignment.due_at - REVIEW_REMINDERS[reminder]
+    if (now or timezone.now()) < moment or (reminder == "due-tomorrow" and assignment.assigned_at > moment):
+        return None
+    kind = kinds.REVIEW_DUE_TOMORROW if reminder == "due-tomorrow" else kinds.REVIEW_OVERDUE
+    return notify(
+        recipient=assignment.reviewer, kind=kind, event_key=f"assignment:{assignment.pk}:{reminder}",
+        obj=assignment, url=_reviewer_url(assignment),
+        context=application_notice_context(assignment.application, due=_due_text(assignment)),
+    )
+
+
+@transaction.atomic
+def assignments_auto(*, fund, by, call=None, application=None):
+    """Give every application in review (or the one `application`) the fund's required number of reviewers, spreading
     the load evenly over the pool (most and least loaded differ by at most one) and never
     picking a member of the applicant organisation or someone with a declared conflict.
 
@@ -186,6 +235,11 @@ def assignments_auto(*, fund, by, call=None):
     applications = Application.objects.filter(fund=fund, state__in=IN_REVIEW_STATES)
     if call is not None:
         applications = applications.filter(call=call)
+    if application is not None:
+        # One application (the fast track at screening in): it may be entering review in this very
+        # transaction, its new state not saved yet, so its state is read from the object given.
+        in_review = application.fund_id == fund.pk and application.state in IN_REVIEW_STATES
+        applications = Application.objects.filter(pk=application.pk) if in_review else Application.objects.none()
     targets = list(applications.order_by("submitted_at", "id").values_list("id", "organization_id", "submitted_at"))
     taken = defaultdict(set)
     active = Counter()
@@ -241,6 +295,11 @@ def assignments_auto(*, fund, by, call=None):
         ],
         batch_size=500,
     )
+    reviewers = User.objects.in_bulk({a.reviewer_id for a in created})
+    assigned = Application.objects.select_related("fund").in_bulk({a.application_id for a in created})
+    for assignment in created:
+        assignment.reviewer = reviewers[assignment.reviewer_id]
+        _tell_assigned(assignment, assigned[assignment.application_id])
     return created
 
 
@@ -280,6 +339,10 @@ def assignment_replace(*, assignment, reviewer, by):
     )
     assignment.replaced_by = replacement
     assignment.save(update_fields=["replaced_by"])
+    notify(
+        recipient=assignment.reviewer, kind=kinds.REVIEW_REPLACED, event_key=f"assignment:{assignment.pk}:replaced",
+        obj=assignment, url=reverse("reviews:queue"), context=application_notice_context(replacement.application),
+    )
     return replacement
 
 
@@ -302,29 +365,6 @@ def assignments_cancel_open(*, application, by=None, note=""):
 
 
 # Conflicts of interest ------------------------------------------------------------------
-
-
-def _notify_officers_of_recusal(assignment, reason):
-    recipients = list(
-        User.objects.filter(is_active=True, groups__name=roles.PROGRAM_OFFICER)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
-    if not recipients:
-        return
-    application = assignment.application
-    link = reverse("reviews:assign_application", args=[application.pk])
-    send_mail(
-        subject=f"Recusal: a replacement reviewer is needed for application #{application.pk}",
-        message=(
-            f"{assignment.reviewer} declared a conflict of interest with application #{application.pk} "
-            f"({application.fund}) and has been recused.\n\nReason given: {reason}\n\n"
-            f"Assign a replacement: {link}\n"
-        ),
-        from_email=None,
-        recipient_list=recipients,
-    )
 
 
 @transaction.atomic
@@ -350,7 +390,12 @@ def conflict_declare(*, assignment, by, has_conflict, reason=""):
             organization_id=assignment.application.organization_id,
             defaults={"reason": reason, "declaration": declaration},
         )
-        transaction.on_commit(lambda: _notify_officers_of_recusal(assignment, reason))
+        application = assignment.application
+        notify_each(
+            program_officers(), kind=kinds.RECUSAL_NEEDS_REPLACEMENT, event_key=f"assignment:{assignment.pk}:recused",
+            obj=application, url=reverse("reviews:assign_application", args=[application.pk]),
+            context=application_notice_context(application, reviewer=str(assignment.reviewer)),
+        )
     return declaration
 
 
@@ -459,7 +504,20 @@ def review_submit(*, assignment, by, scores=None, recommendation=None, comment=N
     score = weighted_score((given[c.pk].score, c.max_score, c.weight) for c in criteria)
     _transition(review, "submit", by=by, note=f"weighted score {score}", weighted_score=score)
     _transition(assignment, "submit", by=by)
+    _tell_if_ready(assignment.application)
     return review
+
+
+def _tell_if_ready(application):
+    """The last required review (or the deciding panel vote) is in: program officers are told."""
+    if application.state != State.IN_REVIEW or not application_ready_for_decision(application=application):
+        return
+    reviews = Assignment.objects.filter(application=application, status=Assignment.Status.SUBMITTED).count()
+    notify_each(
+        program_officers(), kind=kinds.READY_FOR_DECISION, event_key=f"application:{application.pk}:ready-for-decision",
+        obj=application, url=staff_application_url(application),
+        context=application_notice_context(application, reviews=reviews),
+    )
 
 
 @transaction.atomic
@@ -495,6 +553,7 @@ def panel_vote_cast(*, assignment, by, vote, note=""):
         application_id=assignment.application_id, member=by, vote=vote, note=(note or "").strip()
     )
     _transition(assignment, "submit", by=by, note=f"panel vote: {panel_vote.get_vote_display().lower()}")
+    _tell_if_ready(assignment.application)
     return panel_vote
 
 
@@ -512,4 +571,5 @@ def panel_tie_break(*, application, by, vote, note=""):
         raise ValidationError("This tie has already been broken.")
     tie_break = PanelTieBreak.objects.create(application=application, vote=vote, note=(note or "").strip(), decided_by=by)
     _audit_created(tie_break, by=by, transition="break_tie", to_state=vote, note=tie_break.note)
+    _tell_if_ready(application)
     return tie_break

@@ -1,6 +1,7 @@
 """How reviews plugs into applications without either editing the other: cancelling open
-assignments when an application leaves review, declarations on the staff timeline, and
-sight of an application (and its documents) for a reviewer who declared no conflict."""
+assignments when an application leaves review, assigning a rapid-response fund's panel at
+screening in, declarations on the staff timeline, and sight of an application (and its
+documents) for a reviewer who declared no conflict."""
 
 
 def cancel_assignments_when_review_ends(sender, instance, name, source, target, **kwargs):
@@ -12,6 +13,27 @@ def cancel_assignments_when_review_ends(sender, instance, name, source, target, 
     assignments_cancel_open(
         application=instance, by=by, note=f"the application was {instance.get_state_display().lower()}"
     )
+
+
+def assign_panel_when_screened_in(sender, instance, name, source, target, **kwargs):
+    """The fast track of a rapid-response fund: screening in assigns the panel at once (the
+    fund's required number of reviewers from its panel — the reviewer pool set up for the fund —
+    spread as `assignments_auto` spreads them). Imported history (no acting officer) and a fund
+    whose panel is not set up yet are left to staff."""
+    from applications.models import State
+    from fundops import roles
+
+    from .models import ReviewerPoolMember
+    from .services import assignments_auto
+
+    by = (kwargs.get("method_kwargs") or {}).get("by")
+    if name != "screen_in" or target != State.IN_REVIEW or by is None or not roles.is_program_officer(by):
+        return
+    fund = instance.fund
+    panel = ReviewerPoolMember.objects.filter(fund=fund, reviewer__is_active=True)
+    if not fund.is_rapid_response or not panel.exists():
+        return
+    assignments_auto(fund=fund, by=by, application=instance)
 
 
 def declarations_on_timeline(*, application, staff):

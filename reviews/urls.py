@@ -13,6 +13,7 @@ urlpatterns = [
     path("assignments/<int:pk>/vote/", views.panel_vote, name="panel_vote"),
     # The program officer's pages
     path("calls/", views.calls, name="calls"),
+    path("ready/", views.ready, name="ready"),
     path("funds/<slug:slug>/assign/", views.assign, name="assign"),
     path("funds/<slug:slug>/ranking/", views.ranking, name="ranking"),
     path("funds/<slug:slug>/ranking/export/", views.ranking_export, name="ranking_export"),

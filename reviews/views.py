@@ -11,15 +11,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from applications.models import Application
+from applications.selectors import by_urgency
 from fundops import roles
 from fundops.disclosure import public_organization_name
 from fundops.models import Call, Fund
 from fundops.spreadsheets import safe_frame
 
-from . import selectors, services
+from applications.todo import BY_DEADLINE
+
+from . import selectors, services, todo
 from .forms import AssignForm, DeclarationForm, PanelVoteForm, ReopenForm, ScoreForm, TieBreakForm, add_errors
 from .models import Assignment, Review, StandingConflict
 
@@ -188,6 +191,15 @@ def calls(request):
 
 
 @officer_required
+@require_safe
+def ready(request):
+    """Applications whose reviews are in, nearest decision deadline first, each with Approve beside it."""
+    applications = todo.ready_for_decision().select_related("organization", "fund").order_by(*BY_DEADLINE)
+    page = Paginator(applications, 50).get_page(request.GET.get("page"))
+    return render(request, "reviews/ready.html", {"page": page, "applications": page.object_list})
+
+
+@officer_required
 def assign(request, slug):
     fund, call = _fund_and_call(request, slug)
     here = reverse("reviews:assign", args=[fund.slug]) + (f"?call={call.pk}" if call else "")
@@ -207,7 +219,8 @@ def assign(request, slug):
         applications = applications.filter(call=call)
     applications = applications.select_related("organization", "call").annotate(
         active=Count("assignments", filter=Q(assignments__status__in=Assignment.ACTIVE))
-    ).order_by("submitted_at", "pk")
+    )
+    applications = by_urgency(applications)
     page = Paginator(applications, 50).get_page(request.GET.get("page"))
     page_apps = list(page.object_list)
     assignments = (

@@ -21,6 +21,7 @@ from applications.models import Application
 from disbursements import services as disbursement_services
 from disbursements.models import BankStatement, StatementLine
 from fundops.models import ImportJob
+from fundops.notifications import kinds, notify
 from reports.models import ReportRequest
 from reviews import services as review_services
 from reviews.models import PanelTieBreak, PanelVote, StandingConflict
@@ -124,6 +125,10 @@ def build_world():
         kind="organizations", filename="members.csv", state=ImportJob.State.DONE, created_by=users["administrator"]
     )
     totp_device = _sign_in_records()
+    notification = notify(
+        recipient=applicant, kind=kinds.INFO_REQUESTED, event_key="matrix:notification", obj=asked,
+        url=f"/applications/{asked.pk}/", context={"application": asked.title, "fund": fund.name, "question": "?"},
+    )
 
     values = {
         "draft": draft.pk,
@@ -145,6 +150,7 @@ def build_world():
         "organization": applicant.organization_id,
         "totp_device": totp_device.pk,
         "import_job": import_job.pk,
+        "notification": notification.pk,
     }
     return World(users=users, values=values)
 
@@ -208,5 +214,6 @@ URL_KWARGS = {
     "admin:otp_totp_totpdevice_qrcode": {"pk": "totp_device"},
     "admin:fundops_importjob_confirm": {"object_id": "import_job"},
     "admin:fundops_organization_at_risk": {"object_id": "organization"},
+    "notifications:open": {"pk": "notification"},
     "admin/(?P<url>.*)$": {"url": "no-such-page/"},
 }

@@ -55,6 +55,12 @@ security_authenticator                          login     200       200       20
 security_recovery_codes                         login     405/302   405/302   405/302   405/302   405/200   405/200   405/302   405/302   405/200
 security_turn_off                               login     405/302   405/302   405/302   405/302   405/302   405/302   405/302   405/302   405/302
 
+# The inbox: everyone signed in has their own; another person's notification is 404.
+notifications:inbox                             login     200       200       200       200       200       200       200       200       200
+notifications:open                              login     302       404       404       404       404       404       404       404       404
+notifications:read_all                          login     405/302   405/302   405/302   405/302   405/302   405/302   405/302   405/302   405/302
+notifications:preferences                       login     200       200       200       200       200       200       200       200       200
+
 # The applicant portal: own organisation only. Screening: program officers.
 applications:list                               login     200       200       403       403       403       403       403       403       403
 applications:create                             login     200       200       403       403       403       403       403       403       403
@@ -70,6 +76,7 @@ applications:review_detail                      login     403       403       40
 
 # The reviewer workspace: own assignments only. The officer's review pages: program officers.
 reviews:queue                                   login     403       403       200       200       403       403       403       403       200
+reviews:ready                                   login     403       403       403       403       200/405   403       403       403       200/405
 reviews:submitted                               login     403       403       200       200       403       403       403       403       200
 reviews:declare                                 login     403       403       200       404       403       403       403       403       404
 reviews:score                                   login     403       403       200       404       403       403       403       403       404
@@ -135,6 +142,8 @@ admin:disbursements_grant_add                   login     login     login     lo
 admin:disbursements_payment_add                 login     login     login     login     login     login     login     login     login     403
 admin:disbursements_payment_change              login     login     login     login     login     login     login     login     login     200/302
 admin:disbursements_tranche_add                 login     login     login     login     login     login     login     login     login     403
+admin:fundops_notification_add                  login     login     login     login     login     login     login     login     login     403
+admin:fundops_notification_change               login     login     login     login     login     login     login     login     login     200/302
 admin:django_tasks_database_dbtaskresult_add    login     login     login     login     login     login     login     login     login     403
 admin:django_tasks_database_dbtaskresult_change login     login     login     login     login     login     login     login     login     200/403
 admin:django_tasks_database_dbtaskresult_delete login     login     login     login     login     login     login     login     login     403

@@ -46,7 +46,7 @@ def test_rapid_response_shows_time_left_and_overdue(officer_client):
     page = officer_client.get(reverse("applications:screening")).content.decode()
     rows = {title: page.split(title)[1].split("</tr>")[0] for title in ("Eviction hotline", "Food relief paralegals", "Pooled fund plan")}
     assert "51 h left" in rows["Eviction hotline"] or "52 h left" in rows["Eviction hotline"]
-    assert 'class="badge overdue"' in rows["Food relief paralegals"] and "overdue by 8 h" in rows["Food relief paralegals"]
+    assert "clock--overdue" in rows["Food relief paralegals"] and "Overdue by 8 h" in rows["Food relief paralegals"]
     assert "left" not in rows["Pooled fund plan"] and "overdue" not in rows["Pooled fund plan"]
     assert 'class="overdue-row"' in page
 

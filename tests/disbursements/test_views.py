@@ -156,3 +156,51 @@ def test_fund_dashboard_shows_the_fund_position(client, grant, officer, finance,
     html = response.content.decode()
     assert "USD 87,499.50" in html and "Paid out per currency" in html
     assert signed_in(client, factories.UserFactory(roles=["donor"])).get(grant.fund.get_absolute_url()).status_code == 404
+
+
+# The fast track of a rapid-response fund -------------------------------------------------------
+
+
+def test_rapid_response_approval_schedules_the_payment_in_the_same_step(client, officer, finance):
+    application = ready_application(funded(rapid=True), requested="8000")
+    url = reverse("disbursements:approve", args=[application.pk])
+    page = signed_in(client, officer).get(url).content.decode()
+    assert "Schedule the payment now" in page
+    assert 'name="schedule_now"' in page and "checked" in page.split('name="schedule_now"')[1].split(">")[0]
+
+    response = client.post(url, {
+        "amount": "8000", "currency": "USD", "plan_mode": "single", "schedule_now": "on",
+        "request_token": "approve-once",
+    }, follow=True)
+
+    assert "its payment is scheduled" in response.content.decode()
+    payment = Payment.objects.get(grant__application=application)
+    assert payment.state == "scheduled" and payment.scheduled_by == officer and payment.amount == Decimal("8000.00")
+    # Four eyes still: a finance officer (not the scheduler) approves it.
+    services.payment_approve(payment=payment, by=finance)
+    payment.refresh_from_db()
+    assert payment.state == "approved"
+
+
+def test_unticked_fast_track_approves_without_scheduling(client, officer):
+    application = ready_application(funded(rapid=True), requested="8000")
+    url = reverse("disbursements:approve", args=[application.pk])
+    signed_in(client, officer).post(url, {"amount": "8000", "currency": "USD", "plan_mode": "single"})
+    assert Grant.objects.filter(application=application).exists()
+    assert not Payment.objects.filter(grant__application=application).exists()
+
+
+def test_a_pooled_fund_approval_has_no_schedule_now_box(client, officer):
+    application = ready_application(funded(), requested="8000")
+    page = signed_in(client, officer).get(reverse("disbursements:approve", args=[application.pk])).content.decode()
+    assert "Schedule the payment now" not in page
+
+
+def test_the_payout_form_starts_at_today_and_the_awards_rate(client, officer, finance, finance2):
+    fund = funded(rapid=True)
+    grant = approve(ready_application(fund, requested="8000"), officer, "8000", currency="USD")
+    payment = services.payment_schedule(tranche=grant.tranches.get(), by=finance)
+    services.payment_approve(payment=payment, by=finance2)
+    page = signed_in(client, finance).get(reverse("disbursements:payment_record", args=[payment.pk])).content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in page
+    assert 'name="fx_rate" value="1' in page.replace("\n", " ") or 'value="1.000000"' in page or 'value="1"' in page

@@ -53,8 +53,9 @@ def test_an_application_not_in_review_gets_no_reviewer(officer, fund, make_revie
 
 
 def test_a_declared_conflict_recuses_tells_the_officers_and_blocks_future_assignments(
-    officer, in_review, make_reviewer, django_capture_on_commit_callbacks
+    officer, in_review, make_reviewer, django_capture_on_commit_callbacks, settings
 ):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     application = in_review()
     reviewer = make_reviewer()
     assignment = services.assignment_create(application=application, reviewer=reviewer, by=officer)
@@ -68,7 +69,8 @@ def test_a_declared_conflict_recuses_tells_the_officers_and_blocks_future_assign
     assert StandingConflict.objects.filter(reviewer=reviewer, organization=application.organization).exists()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["officer@example.org"]
-    assert "replacement" in mail.outbox[0].subject
+    assert "stepped back" in mail.outbox[0].subject
+    assert "choose another reviewer" in mail.outbox[0].body
     assert f"/reviews/applications/{application.pk}/" in mail.outbox[0].body
 
     # Another application from the same organisation: the reviewer is never picked again.

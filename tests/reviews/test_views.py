@@ -256,3 +256,56 @@ def test_the_queue_puts_rapid_response_first(client, officer, make_reviewer, fun
     login(client, reviewer)
     page = client.get(reverse("reviews:queue")).content.decode()
     assert page.index("Rapid application") < page.index("Pooled application")
+
+
+# Ready for decision ------------------------------------------------------------------------------
+
+
+def test_ready_for_decision_lists_reviewed_applications_nearest_deadline_first_with_approve(client, officer, fund):
+    import datetime
+
+    from django.utils import timezone
+
+    rapid = factories.FundFactory(rapid=True)
+    now = timezone.now()
+    later = factories.ApplicationFactory(state="in_review", fund=rapid, title="Due later",
+                                         submitted_at=now, decision_deadline=now + datetime.timedelta(hours=60))
+    sooner = factories.ApplicationFactory(state="in_review", fund=rapid, title="Due sooner",
+                                          submitted_at=now, decision_deadline=now + datetime.timedelta(hours=5))
+    pooled = factories.ApplicationFactory(state="in_review", fund=fund, title="Pooled, reviewed")
+    half = factories.ApplicationFactory(state="in_review", fund=fund, title="Half reviewed")
+    for application in (later, sooner, pooled):
+        factories.submit_reviews_for(application, application.fund.reviews_required, officer=officer)
+    factories.submit_reviews_for(half, 1, officer=officer)
+
+    page = login(client, officer).get(reverse("reviews:ready")).content.decode()
+
+    assert page.index("Due sooner") < page.index("Due later") < page.index("Pooled, reviewed")
+    assert "Half reviewed" not in page
+    for application in (later, sooner, pooled):
+        assert f'href="/finance/applications/{application.pk}/approve/"' in page
+    assert "Decide by" in page and "clock--" in page
+
+
+def test_a_panel_application_is_ready_once_the_majority_is_certain(client, officer):
+    rapid = factories.FundFactory(rapid=True, reviews_required=1)
+    services.rubric_set(fund=rapid, by=officer, mode="panel_vote")
+    voted = factories.ApplicationFactory(state="in_review", fund=rapid, title="Panel said fund")
+    factories.submit_reviews_for(voted, 1, officer=officer)
+    waiting = factories.ApplicationFactory(state="in_review", fund=rapid, title="Panel still out")
+    services.assignment_create(application=waiting, reviewer=factories.UserFactory(roles=["reviewer"]), by=officer)
+
+    page = login(client, officer).get(reverse("reviews:ready")).content.decode()
+
+    assert "Panel said fund" in page and "Panel still out" not in page
+
+
+@pytest.mark.parametrize("role", ["applicant", "reviewer", "finance_officer", "donor"])
+def test_only_program_officers_see_the_ready_list(client, role):
+    user = factories.UserFactory(roles=[role])
+    assert login(client, user).get(reverse("reviews:ready")).status_code == 403
+    assert client.post(reverse("reviews:ready")).status_code == 403
+
+
+def test_the_ready_list_is_read_only(client, officer):
+    assert login(client, officer).post(reverse("reviews:ready")).status_code == 405
