@@ -73,9 +73,12 @@ def by_urgency(applications, prefix=""):
     never sits below ones that can wait. `prefix` orders a queryset of related rows
     (e.g. "application__" for assignments).
     """
-    return applications.order_by(
-        F(f"{prefix}decision_deadline").asc(nulls_last=True), f"{prefix}submitted_at", f"{prefix}pk"
-    )
+    return applications.order_by(*urgency_order(prefix))
+
+
+def urgency_order(prefix=""):
+    """The ordering `by_urgency` applies, for querysets built elsewhere (to-do lists)."""
+    return [F(f"{prefix}decision_deadline").asc(nulls_last=True), f"{prefix}submitted_at", f"{prefix}pk"]
 
 
 def screening_queue(*, fund=None, state=State.SUBMITTED):

@@ -1,7 +1,7 @@
 """What waits for program officers (to screen, answers to read, overdue decisions) and for
 applicants (drafts, questions to answer) on the front page. One COUNT and one short list per to-do,
 whatever the number of applications waiting."""
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,9 +10,10 @@ from fundops import roles
 from fundops.navigation import TodoItem, todo
 
 from .models import UNDECIDED_STATES, Application, InfoRequest, State
+from .selectors import urgency_order
 
 # Nearest deadline first; applications without a clock follow, oldest submission first.
-BY_DEADLINE = [F("decision_deadline").asc(nulls_last=True), "submitted_at", "pk"]
+BY_DEADLINE = urgency_order()
 
 
 def _staff_item(application):

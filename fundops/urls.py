@@ -9,6 +9,23 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="fundops/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset (Django's own views). The confirm step never signs the person in
+    # (post_reset_login stays off): they sign in afresh, so staff still meet the code step.
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(
+            subject_template_name="registration/password_reset_subject.txt",
+            email_template_name="registration/password_reset_email.txt",
+        ),
+        name="password_reset",
+    ),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/verify/", accounts.verify, name="verify"),
     path("accounts/security/", accounts.account_security, name="account_security"),
     path("accounts/security/authenticator/", accounts.authenticator, name="security_authenticator"),

@@ -215,5 +215,7 @@ URL_KWARGS = {
     "admin:fundops_importjob_confirm": {"object_id": "import_job"},
     "admin:fundops_organization_at_risk": {"object_id": "organization"},
     "notifications:open": {"pk": "notification"},
+    # An invalid reset link: the page says it no longer works.
+    "password_reset_confirm": {"uidb64": "MA", "token": "invalid-token"},
     "admin/(?P<url>.*)$": {"url": "no-such-page/"},
 }

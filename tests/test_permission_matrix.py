@@ -54,6 +54,10 @@ account_security                                login     200       200       20
 security_authenticator                          login     200       200       200       200       200       200       200       200       200
 security_recovery_codes                         login     405/302   405/302   405/302   405/302   405/200   405/200   405/302   405/302   405/200
 security_turn_off                               login     405/302   405/302   405/302   405/302   405/302   405/302   405/302   405/302   405/302
+password_reset                                  200       200       200       200       200       200       200       200       200       200
+password_reset_done                             200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405
+password_reset_confirm                          200       200       200       200       200       200       200       200       200       200
+password_reset_complete                         200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405
 
 # The inbox: everyone signed in has their own; another person's notification is 404.
 notifications:inbox                             login     200       200       200       200       200       200       200       200       200
