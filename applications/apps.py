@@ -3,11 +3,3 @@ from django.apps import AppConfig
 
 class ApplicationsConfig(AppConfig):
     name = "applications"
-
-    def ready(self):
-        from fundops.navigation import register_todos
-
-        from .todo import TODOS
-
-        for role, provider in TODOS:
-            register_todos(role, provider)

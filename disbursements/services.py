@@ -365,12 +365,6 @@ def grant_approve(
     return grant
 
 
-def grant_approve_and_schedule(**approval):
-    """The fast track in one step: grant_approve(schedule_now=True). Returns (grant, payment)."""
-    grant = grant_approve(schedule_now=True, **approval)
-    return grant, grant.payments.get()
-
-
 @transaction.atomic
 def grant_cancel(*, grant, by, reason):
     """Cancel an award: unpaid payments are cancelled, the undisbursed commitment goes back to the fund."""

@@ -96,7 +96,8 @@ def approve(request, pk):
     form = ApprovalForm(request.POST or None, initial=initial, fast_track=fund.is_rapid_response)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        schedule_now = bool(data.get("schedule_now")) and data["tranche_plan"]["mode"] == "single"
+        # The service says when the payment cannot be scheduled with the approval (several tranches).
+        schedule_now = bool(data.get("schedule_now"))
         try:
             grant = services.grant_approve(
                 application=application, by=request.user, amount=data["amount"], currency=data["currency"],

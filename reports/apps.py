@@ -3,11 +3,3 @@ from django.apps import AppConfig
 
 class ReportsConfig(AppConfig):
     name = "reports"
-
-    def ready(self):
-        from fundops.navigation import register_todos
-
-        from .todo import TODOS
-
-        for role, provider in TODOS:
-            register_todos(role, provider)

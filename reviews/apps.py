@@ -10,15 +10,12 @@ class ReviewsConfig(AppConfig):
         from applications import selectors as application_selectors
         from applications.models import Application
 
-        from fundops.navigation import register_todos
-
         from .signals import (
             assign_panel_when_screened_in,
             cancel_assignments_when_review_ends,
             declarations_on_timeline,
             reviewer_may_view,
         )
-        from .todo import TODOS
 
         post_transition.connect(
             cancel_assignments_when_review_ends, sender=Application, dispatch_uid="reviews_cancel_on_leaving_review"
@@ -28,5 +25,3 @@ class ReviewsConfig(AppConfig):
         )
         application_selectors.register_timeline_source(declarations_on_timeline)
         application_selectors.register_viewer_check(reviewer_may_view)
-        for role, provider in TODOS:
-            register_todos(role, provider)

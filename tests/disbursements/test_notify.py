@@ -121,9 +121,10 @@ def test_approve_and_schedule_in_one_step_a_finance_officer_still_approves(
     rapid_application, applicants, officer, finance, finance2
 ):
     Notification.objects.all().delete()
-    grant, payment = services.grant_approve_and_schedule(
-        application=rapid_application, by=officer, amount="8000", currency="USD",
+    grant = services.grant_approve(
+        application=rapid_application, by=officer, amount="8000", currency="USD", schedule_now=True,
     )
+    payment = grant.payments.get()
     assert payment.state == "scheduled" and payment.scheduled_by == officer
     assert payment.amount == grant.amount == Decimal("8000")
     assert told("application_decided") == set(applicants)
@@ -138,14 +139,14 @@ def test_approve_and_schedule_in_one_step_a_finance_officer_still_approves(
 
 def test_the_fast_track_is_for_a_single_tranche_of_a_rapid_response_fund(rapid_application, application, officer):
     with pytest.raises(ValidationError) as error:
-        services.grant_approve_and_schedule(
-            application=rapid_application, by=officer, amount="8000", currency="USD",
+        services.grant_approve(
+            application=rapid_application, by=officer, amount="8000", currency="USD", schedule_now=True,
             tranche_plan={"mode": "percent", "parts": [(Decimal("50"), timezone.localdate()),
                                                        (Decimal("50"), timezone.localdate())]},
         )
     assert "single-tranche" in str(error.value)
     with pytest.raises(ValidationError) as error:
-        services.grant_approve_and_schedule(application=application, by=officer, amount="8000", currency="USD")
+        services.grant_approve(application=application, by=officer, amount="8000", currency="USD", schedule_now=True)
     assert "rapid-response" in str(error.value)
     rapid_application.refresh_from_db()
     application.refresh_from_db()
