@@ -14,23 +14,11 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from fundops import roles
 from fundops.models import MONEY, Call, Fund, Organization
 from fundops.money import CURRENCY_CHOICES
+from fundops.themes import DEFAULT_THEMES
 
 
-# Themes an application can name; kept short so screening lists can filter on them.
-THEMES = [
-    "Access to justice",
-    "Land and environmental justice",
-    "Gender justice and gender-based violence",
-    "Citizenship and legal identity",
-    "Labour and migrant workers' rights",
-    "Health rights",
-    "COVID-19 response",
-    "Housing and evictions",
-    "Criminal justice and pre-trial detention",
-    "Indigenous peoples' rights",
-    "Public services and accountability",
-    "Community paralegals",
-]
+# Themes an application can name: the default list; a fund with its own themes (Fund.themes) offers those instead.
+THEMES = DEFAULT_THEMES
 # A summary is "a few paragraphs": the form and the draft service both refuse more than this.
 SUMMARY_MAX_LENGTH = 5000
 
@@ -103,6 +91,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # submission so a later change of the target does not move promises already made.
     decision_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
     decline_reason = models.TextField(blank=True)
+    # The call's own questions: which version of its form was answered, and the answers keyed by
+    # question key (read them through fundops.questionnaires.answers, never directly).
+    questionnaire = models.ForeignKey(
+        "fundops.Questionnaire", null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    answers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -17,6 +17,7 @@ from django_countries.fields import CountryField
 
 from .money import CURRENCY_CHOICES
 from .regions import region_for
+from .themes import DEFAULT_THEMES
 
 MONEY = dict(max_digits=18, decimal_places=4)
 RATE = dict(max_digits=20, decimal_places=10)
@@ -129,6 +130,14 @@ class Fund(models.Model):
     eligible_regions = models.JSONField(
         default=list, blank=True, help_text="UN M49 sub-regions, e.g. [\"Eastern Africa\"]. Empty means every region."
     )
+    themes = models.JSONField(
+        default=list, blank=True,
+        help_text=_("The themes applicants choose from. Empty means the network's default list."),
+    )
+    application_form = models.ForeignKey(
+        "fundops.Questionnaire", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Questions asked of applications made outside any call."),
+    )
     grant_ref_prefix = models.CharField(
         max_length=40, help_text="Award references start with this, e.g. GJN-COVID19."
     )
@@ -147,6 +156,10 @@ class Fund(models.Model):
     @property
     def is_rapid_response(self):
         return self.kind == self.Kind.RAPID_RESPONSE
+
+    def theme_choices(self):
+        """The themes this fund offers: its own list, else the network's default."""
+        return list(self.themes) or list(DEFAULT_THEMES)
 
     def is_open(self, on=None):
         on = on or timezone.localdate()
@@ -174,6 +187,10 @@ class Call(models.Model):
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField(null=True, blank=True)
     guidance = models.TextField(blank=True)
+    application_form = models.ForeignKey(
+        "fundops.Questionnaire", null=True, blank=True, on_delete=models.PROTECT, related_name="calls",
+        help_text=_("This call's own questions; the fund's form when empty."),
+    )
 
     class Meta:
         ordering = ["fund", "opens_at"]
@@ -362,3 +379,6 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.kind} {self.mode}"
+
+
+from .questionnaires.models import Question, Questionnaire  # noqa: E402,F401  (models of this app)

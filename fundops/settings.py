@@ -49,7 +49,9 @@ INSTALLED_APPS = [
     "applications",
     "reviews",
     "disbursements",
+    "grantee_reports",
     "reports",
+    "fundsetup",
 ]
 
 MIDDLEWARE = [

@@ -38,5 +38,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("finance/", include("disbursements.urls")),
     path("reports/", include("reports.urls")),
+    path("grants/", include("grantee_reports.urls")),
+    path("setup/", include("fundsetup.urls")),
     path("inbox/", include("fundops.notifications.urls")),
 ]

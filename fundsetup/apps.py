@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FundSetupConfig(AppConfig):
+    name = "fundsetup"
+    verbose_name = "Fund setup"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GranteeReportsConfig(AppConfig):
+    name = "grantee_reports"
+    verbose_name = "Grantee reports"
