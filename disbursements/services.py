@@ -34,6 +34,7 @@ from fundops.money import CURRENCIES, MoneyError, format_money, minor_units, par
 from fundops.notifications import kinds
 from fundops.notifications.recipients import finance_officers, organisation_users
 
+from . import hooks
 from .models import PAID_STATES, PENDING_OR_PAID, BankStatement, Grant, Payment, PaymentState, StatementLine, Tranche
 
 IMPORTED_NOTE = "imported"
@@ -344,6 +345,7 @@ def grant_approve(
     if application.decided_at != decided_at:
         Application.objects.filter(pk=application.pk).update(decided_at=decided_at)
         application.decided_at = decided_at
+    hooks.run(hooks.AFTER_GRANT_APPROVED, grant, imported=imported)
     if imported:
         return grant
     notify_each(
@@ -524,6 +526,7 @@ def _after_paid(grant, tranche, *, by, actor=None, at=None, note=""):
         _audit(application, "start_disbursing", by=by, actor=actor, at=at, note=note or "First payment made")
     if application.state == State.DISBURSING and grant_paid(grant) >= grant.amount:
         _audit(application, "complete_disbursement", by=by, actor=actor, at=at, note=note or "Award paid in full")
+    hooks.run(hooks.AFTER_PAYMENT_PAID, grant)
 
 
 def _clean_reference(reference):
