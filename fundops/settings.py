@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "django_filters",
+    "django_tables2",
     "fundops",
     "applications",
     "reviews",
