@@ -19,9 +19,10 @@ from django.utils.text import slugify
 from fundops import roles
 from fundops.demo import APPLICANT_ORG_ID, COVID_CALL_SLUG, COVID_SLUG, LEF_CALL_SLUG, LEF_SLUG, demo_organizations
 from fundops.models import Call, Fund, Organization, User
+from fundops.questionnaires.forms import shown_keys
 
 from . import services
-from .models import THEMES, Application
+from .models import Application
 
 # A tiny but real PDF: demo documents pass the same content checks as real uploads.
 _DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -108,6 +109,79 @@ def _documents(application, by):
         )
 
 
+# What members write in answer to the calls' own questions (fundsetup.demo), by question key.
+ANSWER_TEXTS = {
+    "community_leadership": [
+        "Village assemblies choose our paralegals and meet them every month to decide which cases come first. "
+        "Two of our five board members are elected by the communities we serve.",
+        "Women's groups in each settlement set our priorities each year; paralegals report back to them and "
+        "they can ask for a paralegal to be replaced.",
+        "Our paralegals live in the communities they serve. A community committee reviews our work every quarter.",
+    ],
+    "systems_change": [
+        "Recognition of community paralegals in the national legal aid law, and county budgets that fund them.",
+        "A land registry process that accepts customary evidence, so families can register what they hold.",
+    ],
+    "previous_grant_results": [
+        "It paid for twelve paralegals for two years: 640 families kept their land and the county adopted our "
+        "mediation guidelines.",
+    ],
+    "urgent_need": [
+        "Families evicted during the lockdown have no one to turn to; the courts are closed.",
+        "Workers dismissed without pay cannot reach labour offices, which are shut.",
+        "Police fines under the curfew take what little cash households have left.",
+    ],
+    "reach_within_weeks": [
+        "Our paralegals are already on the phone line; the grant pays their airtime and transport from next week.",
+        "Through the market committees we already work with, within ten days.",
+    ],
+    "learning_question": [
+        "How combining legal aid with organising changes what local officials do about water services.",
+    ],
+    "participants": ["Paralegals, the women's groups they serve, and two university researchers."],
+    "sharing_plan": ["A short film, a learning brief in three languages, and an exchange visit with two members."],
+}
+
+
+def demo_answers(questionnaire, organization, rng, *, complete=True):
+    """Answers a member would give to each question of `questionnaire` (drafts leave some out)."""
+    questions = list(questionnaire.questions.all()) if questionnaire else []
+    answers = {}
+    for question in questions:
+        if question.kind in ("heading", "file") or (not complete and rng.random() < 0.5):
+            continue
+        if question.kind in ("long_text", "short_text"):
+            if question.key in ANSWER_TEXTS:
+                answers[question.key] = rng.choice(ANSWER_TEXTS[question.key])
+        elif question.kind == "multiple_choice":
+            answers[question.key] = rng.sample(question.choices, 2)
+        elif question.kind == "single_choice":
+            answers[question.key] = rng.choice(question.choices)
+        elif question.kind == "money":
+            answers[question.key] = str(Decimal(rng.randrange(20000, 400000, 500)))
+        elif question.kind == "number":
+            answers[question.key] = str(rng.randint(3, 40))
+        elif question.kind == "yes_no":
+            answers[question.key] = "yes" if rng.random() < 0.3 else "no"
+        elif question.kind == "country":
+            answers[question.key] = organization.country.code
+        elif question.kind == "date":
+            answers[question.key] = "2015-06-01"
+    # A follow-up is kept only when its condition holds, as the applicant's form would.
+    shown = shown_keys(questions, answers.get)
+    return {key: value for key, value in answers.items() if key in shown}
+
+
+def _answer_files(application, questionnaire, applicant, rng):
+    """Half the members attach the optional file some calls ask for."""
+    keys = [q.key for q in questionnaire.questions.filter(kind="file")] if questionnaire else []
+    if keys and rng.random() < 0.5:
+        services.answer_files_add(
+            application=application, by=applicant,
+            files={key: ContentFile(_DEMO_PDF, name="financial-statement-2025.pdf") for key in keys},
+        )
+
+
 def _build(*, organization, fund, call, title, state, applicant, officer, submitted_at, rng, complete=True):
     """One application walked through the services to `state`, with its history dated from submitted_at."""
     if Application.objects.filter(organization=organization, title=title).exists():
@@ -126,15 +200,19 @@ def _build(*, organization, fund, call, title, state, applicant, officer, submit
                 f"With this grant: {what}. We will keep case records, "
                 "meet the community every month, and report what changed."
             ),
-            themes=rng.sample(THEMES[:6] + THEMES[7:], 2) + (["COVID-19 response"] if fund.slug == COVID_SLUG else []),
+            themes=_themes(fund, rng),
             countries=[organization.country.code],
             requested_amount=amount,
             planned_start=start,
             planned_end=start + datetime.timedelta(days=180 if fund.slug == COVID_SLUG else 730),
         )
+    form = call.application_form if call is not None and call.application_form_id else fund.application_form
     application = services.application_create_draft(
-        organization=organization, fund=fund, call=call, by=applicant, **fields
+        organization=organization, fund=fund, call=call, by=applicant,
+        answers=demo_answers(form, organization, rng, complete=complete), **fields
     )
+    if complete:
+        _answer_files(application, form, applicant, rng)
     Application.objects.filter(pk=application.pk).update(created_at=submitted_at - datetime.timedelta(days=2))
     if state == "draft":
         return application
@@ -154,6 +232,28 @@ def _build(*, organization, fund, call, title, state, applicant, officer, submit
         if state == "info_requested":
             services.application_request_info(application=application, by=officer, question=rng.choice(QUESTIONS))
     return application
+
+
+def _themes(fund, rng):
+    offered = fund.theme_choices()
+    if fund.slug == COVID_SLUG:
+        return rng.sample([t for t in offered if t != "COVID-19 response"], 2) + ["COVID-19 response"]
+    return rng.sample([t for t in offered if t != "COVID-19 response"], 2)
+
+
+def _learning_applications(members, officer, rng, now):
+    """A few members apply to the learning call, with the Learning Agenda's themes."""
+    fund = Fund.objects.filter(slug="learning-agenda-action-research").first()
+    call = fund.calls.order_by("opens_at").first() if fund else None
+    if call is None:
+        return
+    plan = [("in_review", 20), ("submitted", 6), ("draft", 1)]
+    for number, (state, days) in enumerate(plan):
+        organization = members[(number * 7 + 3) % len(members)]
+        _build(organization=organization, fund=fund, call=call,
+               title=f"Action research: organising and legal aid together ({organization.city})", state=state,
+               applicant=_contact_user(organization, members.index(organization) + 1), officer=officer,
+               submitted_at=now - datetime.timedelta(days=days), rng=rng)
 
 
 def load(stdout):
@@ -206,6 +306,8 @@ def load(stdout):
         _build(organization=organization, fund=funds[slug], call=calls[slug], title=title, state=state,
                applicant=_contact_user(organization, members.index(organization) + 1), officer=officer,
                submitted_at=submitted_at, rng=rng, complete=state != "draft" or number % 2 == 0)
+
+    _learning_applications(others, officer, rng, now)
 
     counts = {state: Application.objects.filter(state=state).count() for state in
               ("draft", "submitted", "in_review", "info_requested", "declined", "withdrawn")}

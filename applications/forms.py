@@ -8,7 +8,7 @@ from fundops.forms import LONG_TEXT_MAX, NOTE_MAX, MoneyField, long_text
 from fundops.money import CURRENCY_CHOICES, quantize
 from fundops.uploads import ALLOWED_DESCRIPTION, ALLOWED_EXTENSIONS
 
-from .models import SUMMARY_MAX_LENGTH, THEMES
+from .models import SUMMARY_MAX_LENGTH
 
 _FILE_ACCEPT = ",".join(ALLOWED_EXTENSIONS)
 _FILE_HELP = f"{ALLOWED_DESCRIPTION}; at most 10 MB."
@@ -52,9 +52,7 @@ class ApplicationDraftForm(forms.Form):
             max=f"{SUMMARY_MAX_LENGTH:,}",
         ),
     )
-    themes = forms.MultipleChoiceField(
-        choices=[(t, t) for t in THEMES], required=False, widget=forms.CheckboxSelectMultiple
-    )
+    themes = forms.MultipleChoiceField(choices=[], required=False, widget=forms.CheckboxSelectMultiple)
     countries = forms.MultipleChoiceField(
         label="Countries where the work happens",
         choices=list(countries),
@@ -88,6 +86,16 @@ class ApplicationDraftForm(forms.Form):
 
     def __init__(self, *args, fund, **kwargs):
         super().__init__(*args, **kwargs)
+        # The fund's own themes (Fund.themes), else the network's default list.
+        self.fields["themes"].choices = [(t, t) for t in fund.theme_choices()]
+        asked = set(fund.required_documents or [])
+        if "budget" not in asked:
+            self.fields["budget"].label = _("Budget (optional)")
+        if "registration" not in asked:
+            self.fields["registration"].label = _("Registration document (optional)")
+            self.fields["registration"].help_text = _FILE_HELP
+        if "other" in asked:
+            self.fields["other"].label = _("Other document")
         limits = f"{fund.base_currency} {fund.min_grant:,.0f} to {fund.max_grant:,.0f}"
         self.fields["requested_amount"].help_text = f"{fund.name} makes grants of {limits}."
         self.fields["requested_currency"].help_text = (

@@ -12,7 +12,7 @@ from django_countries.fields import CountryField
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from fundops import roles
-from fundops.models import MONEY, Call, Fund, Organization
+from fundops.models import MONEY, Call, Fund, Organization, StoredFile
 from fundops.money import CURRENCY_CHOICES
 from fundops.themes import DEFAULT_THEMES
 
@@ -184,7 +184,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
         # A payment came back (returned): the award is no longer paid in full.
         pass
 
-    @transition(field=state, source=State.DISBURSED, target=State.CLOSED, permission=_is_program_officer)
+    # From disbursing too: a grant may end with less paid than awarded when the grantee spent less
+    # and the unspent balance came back (grantee_reports.services.closing decides; the rest is released).
+    @transition(field=state, source=[State.DISBURSED, State.DISBURSING], target=State.CLOSED, permission=_is_program_officer)
     def close(self, *, by=None):
         pass
 
@@ -218,20 +220,17 @@ def _attachment_path(instance, filename):
     return f"attachments/{secrets.token_hex(16)}{suffix}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     class Kind(models.TextChoices):
         BUDGET = "budget", "Budget"
         REGISTRATION = "registration", "Registration document"
         OTHER = "other", "Other"
+        # A file answering one of the call's own questions (its id is kept in the answer).
+        ANSWER = "answer", "Answer to a question"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     file = models.FileField(upload_to=_attachment_path, max_length=200)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["kind", "uploaded_at"]

@@ -54,7 +54,7 @@ def can_view_application(user, application):
 def applications_of_organization(*, organization):
     return (
         Application.objects.filter(organization=organization)
-        .select_related("fund", "call")
+        .select_related("fund", "call", "grant")
         .order_by("-updated_at")
     )
 

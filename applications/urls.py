@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/submit/", views.application_submit, name="submit"),
     path("<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),
     path("<int:pk>/answer/", views.application_answer, name="answer"),
+    path("<int:pk>/pdf/", views.application_pdf, name="pdf"),
     path("documents/<int:pk>/", views.attachment_download, name="attachment"),
     path("screening/", views.screening, name="screening"),
     path("screening/<int:pk>/", views.review_detail, name="review_detail"),

@@ -5,10 +5,19 @@
   full, some part-paid, one payment returned by the bank, one award cancelled, and payments
   waiting in the finance workspace (scheduled by `finance`, for `finance2` to approve and record).
 - Legal Empowerment Fund: five awards in two tranches, in USD or EUR.
+- Payout accounts: every member organisation has a verified one (set up by `admin`, verified by
+  `finance`): a bank account by IBAN where the country uses IBANs, by account number and SWIFT/BIC
+  elsewhere, mobile money for some grassroots groups; one changed account waits for verification.
+- A batch of the approved payments, exported for the bank; the fund's accounts and two banks'
+  statement formats.
 Rates are stored with every award and payment. Idempotent: a fund with grants is left as it is.
 """
 import datetime
+import random
 from decimal import Decimal
+
+import phonenumbers
+from schwifty import IBAN
 
 from django.utils import timezone
 
@@ -19,7 +28,7 @@ from fundops.models import Call, Fund, Organization, User
 from reviews.selectors import application_ready_for_decision, panel_result
 
 from . import services
-from .models import Grant
+from .models import BankCsvMapping, FundBankAccount, Grant, Payment, PaymentState, PayoutAccount
 
 EUR_RATE_AT_DECISION = Decimal("1.0412")  # USD per EUR
 EUR_RATE_AT_PAYMENT = Decimal("1.0387")
@@ -147,6 +156,80 @@ def _lef(fund, officer, finance, finance2):
     return grants
 
 
+# Countries whose grassroots groups are often paid by mobile money, and a provider there.
+MOBILE_MONEY = {"KE": "M-Pesa", "UG": "MTN Mobile Money", "TZ": "M-Pesa", "GH": "MTN MoMo", "SN": "Orange Money",
+                "RW": "MTN MoMo", "ZM": "Airtel Money", "MW": "Airtel Money", "CM": "Orange Money"}
+LOCAL_CURRENCY = {"KE": "KES", "UG": "UGX", "TZ": "TZS", "GH": "GHS", "SN": "XOF", "RW": "RWF", "ZM": "ZMW",
+                  "MW": "MWK", "CM": "XAF"}
+
+
+def _account_details(organization, index, rng):
+    """A plausible payout account for a demo organisation (valid IBAN, BIC, E.164 number)."""
+    country = organization.country.code
+    holder = organization.name[:140]
+    if country in MOBILE_MONEY and index % 3 == 2:
+        number = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+        return dict(kind="mobile_money", holder_name=holder, currency=LOCAL_CURRENCY[country], country=country,
+                    provider=MOBILE_MONEY[country],
+                    phone=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    if services.iban_applies(country):
+        return dict(kind="bank", holder_name=holder, currency="EUR" if country in ("FR", "DE", "NL", "BE", "ES", "PT", "IT")
+                    else "USD", country=country, iban=IBAN.random(country_code=country, random=rng).compact)
+    return dict(kind="bank", holder_name=holder, currency="USD", country=country,
+                account_number=f"{rng.randrange(10**9, 10**10)}", bank_name=f"{organization.city or 'National'} Commercial Bank",
+                bic=f"GJNB{country}{'2X' if country != 'XK' else '22'}", branch=organization.city or "")
+
+
+def _payout_accounts(admin, finance, stdout):
+    """Every member organisation paid into a verified account (admin sets them up, finance verifies)."""
+    rng = random.Random(20201)
+    made = 0
+    for index, organization in enumerate(Organization.objects.order_by("pk")):
+        if organization.payout_accounts.exists():
+            continue
+        try:
+            account = services.payout_account_create(
+                organization=organization, by=admin, note="From the member's signed bank letter",
+                **_account_details(organization, index, rng))
+        except Exception as error:  # one odd demo country must not stop the demo
+            stdout.write(f"  no demo payout account for {organization}: {error}")
+            continue
+        services.payout_account_verify(account=account, by=finance)
+        made += 1
+    return made
+
+
+def _bank_settings():
+    FundBankAccount.objects.get_or_create(name="Operating account USD", defaults=dict(
+        holder_name="Grassroots Justice Network", currency="USD", iban="NL91ABNA0417164300", bic="ABNANL2A", country="NL"))
+    FundBankAccount.objects.get_or_create(name="Operating account EUR", defaults=dict(
+        holder_name="Grassroots Justice Network", currency="EUR", iban="NL02ABNA0123456789", bic="ABNANL2A", country="NL"))
+    BankCsvMapping.objects.get_or_create(bank_name="ABN AMRO (CSV export)", defaults=dict(
+        delimiter=";", date_format="%d-%m-%Y", decimal_comma=True, thousands_separator=".",
+        date_column="Transactiedatum", amount_column="Bedrag", reference_column="Omschrijving",
+        currency_column="Muntsoort", fee_tolerance_amount=Decimal("15")))
+    BankCsvMapping.objects.get_or_create(bank_name="Kenya Commercial Bank", defaults=dict(
+        delimiter=",", date_format="%d/%m/%Y", date_column="Value Date", amount_column="Amount",
+        reference_column="Narrative", currency_column="", default_currency="USD", fee_tolerance_percent=Decimal("1")))
+
+
+def _batch_and_pending_change(admin, finance, finance2):
+    """The approved USD payments go into a batch, exported for the bank; one grantee's account is
+    changed (by admin, on the grantee's request) and waits for a finance officer's verification."""
+    approved = list(Payment.objects.filter(state=PaymentState.APPROVED, currency="USD", batch__isnull=True,
+                                           payout_account__kind=PayoutAccount.Kind.BANK))
+    if approved:
+        batch = services.payment_batch_create(
+            payments=approved, by=finance, debtor_account=FundBankAccount.objects.get(name="Operating account USD"))
+        services.payment_batch_export(batch=batch, by=finance, file_format="xml")
+    untouched = (PayoutAccount.objects.filter(kind=PayoutAccount.Kind.BANK, iban="", payments__isnull=True)
+                 .order_by("pk").first())
+    if untouched is not None:
+        services.payout_account_update(account=untouched, by=admin, branch="Main branch",
+                                       account_number=untouched.account_number[:-2] + "77",
+                                       note="The grantee wrote that its account moved branch")
+
+
 def load(stdout):
     officer = User.objects.get(username="officer")
     finance = User.objects.get(username="finance")
@@ -156,11 +239,16 @@ def load(stdout):
     if Grant.objects.filter(fund__in=[covid, lef]).exists():
         stdout.write("Demo awards: already loaded.")
         return
+    admin = User.objects.get(username="admin")
+    _bank_settings()
+    accounts = _payout_accounts(admin, finance, stdout)
     history = _covid_history(covid, officer, finance2, stdout)
     live = _covid_live(covid, officer, finance, finance2)
     lef_grants = _lef(lef, officer, finance, finance2)
+    _batch_and_pending_change(admin, finance, finance2)
     stdout.write(
         f"Demo awards: COVID-19 fund {history} grants from 2020 and {len(live)} new ones; "
         f"Legal Empowerment Fund {len(lef_grants)} in two tranches. "
+        f"{accounts} verified payout accounts, one change waiting for verification, one batch exported. "
         "Finance workspace: /finance/ (finance and finance2 each have a payment to approve)."
     )

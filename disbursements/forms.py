@@ -7,8 +7,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
 from fundops.forms import LONG_TEXT_MAX, NOTE_MAX, MoneyField, RateField, long_text
 from fundops.money import CURRENCY_CHOICES, MoneyError, parse_typed_decimal
+
+from .models import BankCsvMapping, BankStatement, FundBankAccount, PayoutAccount
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -118,7 +123,16 @@ class ReasonForm(forms.Form):
 
 class StatementForm(forms.Form):
     file = forms.FileField(
-        label="Bank statement (CSV)", help_text="Columns: date (YYYY-MM-DD), amount, currency, reference."
+        label=_("Bank statement"),
+        help_text=_("CAMT.053 (XML), MT940, your bank's CSV (choose its mapping), or fundops' CSV with the columns "
+                    "date (YYYY-MM-DD), amount, currency, reference."),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"), required=False, choices=[("", _("Recognise from the file"))] + list(BankStatement.Format.choices),
+    )
+    mapping = forms.ModelChoiceField(
+        label=_("Bank"), required=False, queryset=BankCsvMapping.objects.all(), empty_label=_("— none (fundops CSV) —"),
+        help_text=_("The bank's saved CSV mapping and fee tolerance."),
     )
 
     def clean_file(self):
@@ -130,3 +144,83 @@ class StatementForm(forms.Form):
 
 class ResolveForm(forms.Form):
     note = forms.CharField(label="How was it resolved?", max_length=500)
+
+
+class BalanceReturnForm(forms.Form):
+    amount = MoneyField(label=_("Amount returned"), help_text=_("In the award's currency."))
+    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    reference = forms.CharField(label=_("Bank transfer reference"), max_length=100)
+    fx_rate = RateField(
+        label=_("FX rate used"), required=False,
+        help_text=_("Units of the fund's currency for one unit returned. Leave empty for the award's own rate."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class HoldForm(forms.Form):
+    reason = forms.CharField(label=_("Waiting for"), max_length=200)
+
+
+class PayoutAccountForm(forms.Form):
+    """What a finance officer types for a payout account; services.accounts checks and normalises it."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=PayoutAccount.Kind.choices, widget=forms.RadioSelect)
+    holder_name = forms.CharField(label=_("Account holder"), max_length=140)
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
+    country = LazyTypedChoiceField(label=_("Country of the account"), choices=countries)
+    iban = forms.CharField(label=_("IBAN"), max_length=42, required=False,
+                           help_text=_("Where the country uses IBANs (Europe, the Middle East, parts of Africa and Latin America)."))
+    account_number = forms.CharField(label=_("Account number"), max_length=40, required=False,
+                                     help_text=_("Where the country does not use IBANs."))
+    bank_name = forms.CharField(label=_("Bank name"), max_length=140, required=False)
+    bic = forms.CharField(label=_("SWIFT/BIC"), max_length=14, required=False)
+    branch = forms.CharField(label=_("Branch"), max_length=140, required=False)
+    provider = forms.CharField(label=_("Mobile-money provider"), max_length=60, required=False,
+                               help_text=_("e.g. M-Pesa, MTN Mobile Money, Orange Money"))
+    phone = forms.CharField(label=_("Mobile number"), max_length=30, required=False,
+                            help_text=_("As the grantee gives it; stored in international form (+254…)."))
+    note = forms.CharField(label=_("Who asked for this, and how it was confirmed"), max_length=500, required=False)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Why is it rejected?"), max_length=500)
+
+
+class LinkLineForm(forms.Form):
+    payment_reference = forms.CharField(label=_("Bank reference of the payment"), max_length=100)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class BatchCreateForm(forms.Form):
+    debtor_account = forms.ModelChoiceField(label=_("Pay from"), queryset=FundBankAccount.objects.all())
+    execution_date = forms.DateField(label=_("Execution date"), widget=DATE, required=False)
+
+
+class BatchPaidForm(forms.Form):
+    paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
+    fx_rate = RateField(label=_("FX rate used"), required=False,
+                        help_text=_("Fund currency per unit paid, for every payment of the batch. Leave empty for each award's own rate."))
+
+
+class BankCsvMappingForm(forms.ModelForm):
+    class Meta:
+        model = BankCsvMapping
+        fields = ["bank_name", "delimiter", "encoding", "date_format", "decimal_comma", "thousands_separator",
+                  "date_column", "amount_column", "reference_column", "currency_column", "default_currency",
+                  "fee_tolerance_amount", "fee_tolerance_percent"]
+
+    def clean_encoding(self):
+        import codecs
+
+        encoding = self.cleaned_data["encoding"]
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValidationError(_("Unknown encoding."))
+        return encoding
+
+
+class FundBankAccountForm(forms.ModelForm):
+    class Meta:
+        model = FundBankAccount
+        fields = ["name", "fund", "holder_name", "currency", "iban", "account_number", "bic", "country"]

@@ -20,7 +20,8 @@ def grants_awaiting_schedule():
         Payment.objects.filter(tranche=OuterRef("pk"), state__in=PENDING_OR_PAID)
         .order_by().values("tranche").annotate(total=Sum("amount")).values("total")
     )
-    open_tranches = Tranche.objects.filter(grant=OuterRef("pk"), status=Tranche.Status.OPEN).alias(
+    # A held tranche waits for something else (e.g. a report): nothing for finance to do yet.
+    open_tranches = Tranche.objects.filter(grant=OuterRef("pk"), status=Tranche.Status.OPEN, hold_reason="").alias(
         committed=Coalesce(Subquery(committed, output_field=DecimalField()), Value(Decimal("0")))
     ).filter(committed__lt=F("amount"))
     return Grant.objects.filter(

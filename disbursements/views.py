@@ -1,12 +1,16 @@
 """Pages for awards and payments: approval, the grant page, the award letter, the finance
 workspace, reconciliation and the fund dashboards. Every write goes through services.py."""
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,9 +22,11 @@ from fundops.models import Fund
 from fundops.money import format_money, quantize
 
 from . import selectors, services
-from .forms import ApprovalForm, ReasonForm, RecordForm, ResolveForm, ScheduleForm, StatementForm, apply_service_errors
-from .letters import award_letter_pdf
-from .models import BankStatement, Grant, Payment, PaymentState, StatementLine, Tranche
+from .forms import (
+    ApprovalForm, BalanceReturnForm, HoldForm, LinkLineForm, ReasonForm, RecordForm, ResolveForm, ScheduleForm,
+    StatementForm, apply_service_errors,
+)
+from .models import BankStatement, Grant, Payment, PaymentState, PayoutAccount, StatementLine, Tranche
 
 
 def _is_staff(user):
@@ -144,12 +150,60 @@ def grant_detail(request, pk):
         entry.from_label = labels.get(entry.from_state, entry.from_state or "New")
         entry.to_label = labels.get(entry.to_state, entry.to_state)
     payable = grant.status == Grant.Status.ACTIVE and grant.application.state in ("approved", "disbursing")
+    summary = selectors.grant_summary(grant=grant)
+    balance_returns = list(grant.balance_returns.select_related("recorded_by"))
+    returned = sum((r.amount for r in balance_returns), Decimal("0"))
     return render(request, "disbursements/grant_detail.html", {
         "grant": grant, "application": grant.application, "tranches": selectors.grant_tranches(grant=grant),
-        "payments": payments, "summary": selectors.grant_summary(grant=grant),
+        "payments": payments, "summary": summary,
         "is_finance": is_finance, "is_officer": roles.is_program_officer(user), "payable": payable,
         "trail": trail, "cancel_form": ReasonForm(), "reason_form": ReasonForm(),
+        "return_form": BalanceReturnForm(initial={"received_on": timezone.localdate()}),
+        "balance_returns": balance_returns, "returned": returned, "returnable": summary["paid"] - returned,
+        "hold_form": HoldForm(),
     })
+
+
+@require_POST
+@roles.role_required(roles.FINANCE_OFFICER)
+def balance_return(request, pk):
+    """Record an unspent balance the grantee sent back."""
+    grant = _grant_of(pk)
+    form = BalanceReturnForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}" if field in form.fields else error)
+    else:
+        data = form.cleaned_data
+        try:
+            balance = services.balance_return_record(
+                grant=grant, by=request.user, amount=data["amount"], received_on=data["received_on"],
+                reference=data["reference"], fx_rate=data["fx_rate"], note=data["note"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _refusal(request, error)
+        else:
+            messages.success(request, _("Recorded the returned balance of %(amount)s (%(reference)s).") % {
+                "amount": format_money(balance.amount, balance.currency), "reference": balance.reference})
+    return redirect("disbursements:grant_detail", pk)
+
+
+@require_POST
+@roles.role_required(roles.FINANCE_OFFICER)
+def tranche_hold(request, pk):
+    """Hold a tranche back (with what it waits for), or release it (action=release)."""
+    tranche = get_object_or_404(Tranche.objects.select_related("grant"), pk=pk)
+    try:
+        if request.POST.get("action") == "release":
+            services.tranche_release(tranche=tranche, by=request.user)
+            messages.success(request, _("Tranche %(number)s released: it can be scheduled.") % {"number": tranche.number})
+        else:
+            services.tranche_hold(tranche=tranche, by=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Tranche %(number)s is on hold.") % {"number": tranche.number})
+    except ValidationError as error:
+        _refusal(request, error)
+    return redirect("disbursements:grant_detail", tranche.grant.application_id)
 
 
 @require_POST
@@ -178,6 +232,8 @@ def award_letter(request, pk):
     own = roles.is_applicant(user) and user.organization_id == grant.organization_id
     if not (own or _is_staff(user)):
         raise Http404
+    from .letters import award_letter_pdf  # ReportLab's platypus: loaded when a letter is drawn, not at start-up
+
     pdf = award_letter_pdf(grant=grant, tranches=list(grant.tranches.order_by("number")))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="award-letter-{grant.reference}.pdf"'
@@ -192,6 +248,10 @@ def schedule(request, pk):
     tranche = get_object_or_404(Tranche.objects.select_related("grant", "grant__organization", "grant__fund"), pk=pk)
     grant = tranche.grant
     left = tranche.amount - services.tranche_pending_or_paid(tranche)
+    if tranche.hold_reason:
+        messages.error(request, _("Tranche %(number)s is on hold. Waiting for: %(reason)s") % {
+            "number": tranche.number, "reason": tranche.hold_reason})
+        return redirect("disbursements:grant_detail", grant.application_id)
     form = ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -283,14 +343,25 @@ def payment_change(request, pk, action):
 
 @roles.role_required(roles.FINANCE_OFFICER)
 def workspace(request):
+    """What waits for finance, each list paginated (a fixed number of queries however long it is)."""
     user = request.user
+
+    def page_of(queryset, name):
+        return Paginator(queryset, 20).get_page(request.GET.get(name))
+
+    to_approve = page_of(selectors.payments_queryset(states=[PaymentState.SCHEDULED], exclude_scheduled_by=user), "approve_page")
+    for payment in to_approve:
+        payment.can_approve = True
+    tranches_due = page_of(selectors.tranches_due_queryset(), "due_page")
+    selectors.with_left_to_schedule(tranches_due)
     return render(request, "disbursements/workspace.html", {
-        "tranches_due": selectors.tranches_due(),
-        "to_approve": selectors.payments_in(states=[PaymentState.SCHEDULED], exclude_scheduled_by=user),
-        "mine_waiting": selectors.payments_in(states=[PaymentState.SCHEDULED], scheduled_by=user),
-        "to_record": selectors.payments_in(states=[PaymentState.APPROVED]),
-        "problems": selectors.payments_in(states=[PaymentState.FAILED, PaymentState.RETURNED]),
+        "tranches_due": tranches_due,
+        "to_approve": to_approve,
+        "mine_waiting": selectors.payments_queryset(states=[PaymentState.SCHEDULED], scheduled_by=user).count(),
+        "to_record": page_of(selectors.payments_queryset(states=[PaymentState.APPROVED]), "record_page"),
+        "problems": page_of(selectors.payments_queryset(states=[PaymentState.FAILED, PaymentState.RETURNED]), "problems_page"),
         "unmatched": selectors.unmatched_statement_count(),
+        "pending_accounts": PayoutAccount.objects.filter(verification=PayoutAccount.Verification.PENDING).count(),
         "today": timezone.localdate(),
     })
 
@@ -300,12 +371,17 @@ def reconcile(request):
     form = StatementForm(request.POST or None, request.FILES or None)
     statement, bad_lines = None, []
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            statement = services.bank_statement_reconcile(file=form.cleaned_data["file"], by=request.user)
+            statement = services.bank_statement_reconcile(
+                file=data["file"], by=request.user, format=data["format"] or None, mapping=data["mapping"])
         except services.StatementError as error:
             bad_lines = error.lines
-            form.add_error("file", "Nothing was changed: fix the lines below and upload the whole file again.")
+            form.add_error("file", _("Nothing was changed: fix the file and upload the whole file again."))
         else:
+            if statement.already_imported:
+                messages.info(request, _("This statement was already read on %(date)s: nothing changed.") % {
+                    "date": date_format(timezone.localtime(statement.uploaded_at), "j M Y, H:i")})
             return redirect(f"{reverse('disbursements:reconcile')}?statement={statement.pk}")
     if request.GET.get("statement"):
         # A link to a statement that is not there (or not a number) is a page that does not exist.
@@ -316,9 +392,9 @@ def reconcile(request):
     lines = list(statement.lines.select_related("payment", "payment__grant")) if statement else []
     return render(request, "disbursements/reconcile.html", {
         "form": form, "statement": statement, "bad_lines": bad_lines,
-        "matched": [line for line in lines if line.status == StatementLine.Status.MATCHED],
-        "unmatched_here": [line for line in lines if line.status != StatementLine.Status.MATCHED],
-        "unmatched": selectors.unmatched_statement_lines(), "resolve_form": ResolveForm(),
+        "matched": [line for line in lines if line.status in (StatementLine.Status.MATCHED, StatementLine.Status.LINKED)],
+        "unmatched_here": [line for line in lines if line.status not in (StatementLine.Status.MATCHED, StatementLine.Status.LINKED)],
+        "unmatched": selectors.unmatched_statement_lines(limit=50), "resolve_form": ResolveForm(),
     })
 
 
@@ -335,12 +411,36 @@ def statement_line_resolve(request, pk):
     return redirect("disbursements:reconcile")
 
 
+@require_POST
+@roles.role_required(roles.FINANCE_OFFICER)
+def statement_line_link(request, pk):
+    """Link an unmatched line by hand to the payment with the bank reference given."""
+    line = get_object_or_404(StatementLine, pk=pk)
+    form = LinkLineForm(request.POST)
+    payment = None
+    if form.is_valid():
+        payment = Payment.objects.select_related("grant").filter(reference=form.cleaned_data["payment_reference"].strip()).first()
+    if payment is None:
+        messages.error(request, _("No payment has the bank reference you gave."))
+    else:
+        try:
+            services.statement_line_link(line=line, payment=payment, by=request.user, note=form.cleaned_data["note"])
+        except (ValidationError, TransitionNotAllowed) as error:
+            _refusal(request, error)
+        else:
+            messages.success(request, _("Line %(number)s linked to %(grant)s.") % {
+                "number": line.line_number, "grant": payment.grant.reference})
+    return redirect(f"{reverse('disbursements:reconcile')}?statement={line.statement_id}")
+
+
 # Funds --------------------------------------------------------------------------------
 
 
 @staff_required
 def funds(request):
-    rows = [(fund, selectors.fund_position(fund=fund)) for fund in Fund.objects.all()]
+    funds = list(Fund.objects.all())
+    positions = selectors.fund_positions(funds=funds)
+    rows = [(fund, positions[fund.pk]) for fund in funds]
     return render(request, "disbursements/funds.html", {"rows": rows})
 
 

@@ -53,16 +53,20 @@ class AtRiskForm(forms.Form):
 class OrganizationAdmin(EngineImportExportMixin, ImportExportMixin, admin.ModelAdmin):
     # Import/export of CSV and XLSX through the same engine as `manage.py import_data`.
     resource_classes = [OrganizationResource]
-    list_display = ("name", "org_id", "country", "region", "city", "registration_status", "at_risk", "member_since")
-    list_filter = ("at_risk", "registration_status", "country")
+    list_display = ("name", "org_id", "country_name", "region", "city", "registration_status", "at_risk", "member_since")
+    # No country filter: 250 links, one per country known to django-countries. Search finds a country's members.
+    list_filter = ("at_risk", "registration_status", "verification_status")
+    show_full_result_count = False
     search_fields = ("name", "org_id", "city", "registration_number", "contact_name", "contact_email")
-    readonly_fields = ("public_ref", "created_at", "updated_at")
+    # Verification goes through fundops.registration (audited), never a plain edit here.
+    readonly_fields = ("public_ref", "created_at", "updated_at", "verification_status", "verified_by", "verified_at")
     change_form_template = "admin/fundops/organization/change_form.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["flag_at_risk"]
     fieldsets = (
         (None, {"fields": ("name", "org_id", "country", "city", "member_since")}),
-        ("Registration", {"fields": ("registration_status", "registration_number")}),
+        ("Registration", {"fields": ("registration_status", "registration_number", "verification_status",
+                                     "verified_by", "verified_at")}),
         ("Contact", {"fields": ("contact_name", "contact_email", "contact_phone", "website")}),
         ("Safety", {"fields": ("at_risk", "public_ref"), "description": "At-risk organisations are never named in reports, exports or open data."}),
         ("Record", {"fields": ("created_at", "updated_at")}),
@@ -71,6 +75,12 @@ class OrganizationAdmin(EngineImportExportMixin, ImportExportMixin, admin.ModelA
     @admin.display(description="region")
     def region(self, organization):
         return organization.region
+
+    @admin.display(description=gettext_lazy("country"), ordering="country")
+    def country_name(self, organization):
+        # The country's own name: the admin's default display of a choices field flattens all
+        # 250 country choices once per row.
+        return organization.country.name
 
     def get_readonly_fields(self, request, obj=None):
         # The flag changes only through organization_set_at_risk (the page behind "Change the
@@ -174,6 +184,7 @@ class FundAdmin(admin.ModelAdmin):
 class CallAdmin(admin.ModelAdmin):
     list_display = ("name", "fund", "is_rolling", "opens_at", "closes_at")
     list_filter = ("fund", "is_rolling")
+    list_select_related = ("fund",)
     search_fields = ("name", "slug", "fund__name")
     prepopulated_fields = {"slug": ("name",)}
 
@@ -246,9 +257,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
     """The audit trail is evidence: it can be read and searched, never written or deleted here."""
 
     list_display = ("at", "content_type", "object_id", "transition", "from_state", "to_state", "actor", "short_note")
-    list_filter = ("content_type", "transition", "to_state")
+    # A date range filter rather than a date hierarchy, which reads every entry's date to draw itself.
+    list_filter = ("content_type", "transition", "to_state", ("at", admin.DateFieldListFilter))
+    show_full_result_count = False
     search_fields = ("note", "actor__username", "actor__last_name", "object_id")
-    date_hierarchy = "at"
     list_select_related = ("actor", "content_type")
 
     @admin.display(description="note")
@@ -314,10 +326,10 @@ class NotificationAdmin(admin.ModelAdmin):
     """Every notification and the state of its e-mail: failed sends are found here and sent again."""
 
     list_display = ("created_at", "recipient", "kind", "email_state", "attempts", "next_attempt_at", "sent_at", "read_at", "short_error")
-    list_filter = ("email_state", "kind")
+    list_filter = ("email_state", "kind", ("created_at", admin.DateFieldListFilter))
+    show_full_result_count = False
     search_fields = ("recipient__username", "recipient__email", "recipient__first_name", "recipient__last_name", "event_key")
     list_select_related = ("recipient",)
-    date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Notification._meta.fields]
     actions = ["send_again"]
 

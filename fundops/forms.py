@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .models import MONEY, RATE, Organization
 from .money import MoneyError, ascii_digits, parse_typed_decimal
@@ -79,7 +80,11 @@ class OrganizationProfileForm(forms.ModelForm):
         help_texts = {
             "registration_number": "As on your registration certificate. Leave empty for unregistered groups.",
             "contact_email": "We write to this address about your applications.",
+            "founded_year": _("Some funds support only organisations of a certain age."),
+            "annual_budget": _("What your organisation spent in its last full year. Some funds have a limit."),
         }
+        # Applied to those of these fields that are profile fields (ORGANIZATION_PROFILE_FIELDS).
+        field_classes = {"annual_budget": MoneyField}
 
     def profile_data(self):
         return {name: self.cleaned_data[name] for name in ORGANIZATION_PROFILE_FIELDS}

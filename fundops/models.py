@@ -2,6 +2,7 @@
 calls, contributions, and the audit trail every state change writes to."""
 import secrets
 from decimal import Decimal
+from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -42,6 +43,11 @@ class User(AbstractUser):
 
 
 class Organization(models.Model):
+    class VerificationStatus(models.TextChoices):
+        PENDING = "pending", _("Pending verification")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+
     class RegistrationStatus(models.TextChoices):
         REGISTERED = "registered", "Registered"
         UNREGISTERED = "unregistered", "Unregistered group"
@@ -71,8 +77,30 @@ class Organization(models.Model):
     contact_phone = models.CharField(max_length=40, blank=True)
     website = models.URLField(blank=True)
     member_since = models.DateField(null=True, blank=True)
+    # What a fund's eligibility rules read (Fund.min_organisation_age_years, Fund.max_annual_budget).
+    founded_year = models.PositiveSmallIntegerField(
+        _("year founded"), null=True, blank=True, validators=[MinValueValidator(1800)]
+    )
+    annual_budget = models.DecimalField(
+        _("annual budget"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text=_("Your organisation's spending in its last full year."),
+    )
+    annual_budget_currency = models.CharField(
+        _("currency of the annual budget"), max_length=3, choices=CURRENCY_CHOICES, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # An organisation that registered itself waits for staff to verify it: it may draft, not submit
+    # (fundops/registration.py). Organisations added by staff or imports are verified from the start.
+    verification_status = models.CharField(
+        _("verification"), max_length=10, choices=VerificationStatus.choices, default=VerificationStatus.VERIFIED,
+        db_index=True,
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("verified or rejected by"),
+    )
+    verified_at = models.DateTimeField(_("verified or rejected at"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -84,6 +112,10 @@ class Organization(models.Model):
     @property
     def region(self):
         return region_for(self.country.code)
+
+    @property
+    def is_verified(self):
+        return self.verification_status == self.VerificationStatus.VERIFIED
 
 
 class Donor(models.Model):
@@ -105,6 +137,19 @@ class Donor(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def default_required_documents():
+    return ["budget", "registration"]
+
+
+# The documents a fund may ask for (the kinds of applications.Attachment an applicant uploads).
+# A registration document is asked only of organisations registered somewhere.
+DOCUMENT_KINDS = [
+    ("budget", _("Budget")),
+    ("registration", _("Registration document (asked of registered organisations)")),
+    ("other", _("Other document")),
+]
 
 
 class Fund(models.Model):
@@ -129,6 +174,22 @@ class Fund(models.Model):
     eligible_countries = CountryField(multiple=True, blank=True, help_text="Empty means every country.")
     eligible_regions = models.JSONField(
         default=list, blank=True, help_text="UN M49 sub-regions, e.g. [\"Eastern Africa\"]. Empty means every region."
+    )
+    registration_required = models.BooleanField(
+        _("registration required"), default=False,
+        help_text=_("Only organisations registered in their country may apply."),
+    )
+    min_organisation_age_years = models.PositiveSmallIntegerField(
+        _("minimum organisation age (years)"), null=True, blank=True,
+        help_text=_("Organisations founded fewer years ago may not apply. Empty means no limit."),
+    )
+    max_annual_budget = models.DecimalField(
+        _("maximum annual budget"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text=_("In the fund's base currency. Organisations spending more may not apply. Empty means no limit."),
+    )
+    required_documents = models.JSONField(
+        _("documents asked for"), default=default_required_documents, blank=True,
+        help_text=_("Kinds of document an application must attach (see DOCUMENT_KINDS)."),
     )
     themes = models.JSONField(
         default=list, blank=True,
@@ -382,3 +443,79 @@ class NotificationPreference(models.Model):
 
 
 from .questionnaires.models import Question, Questionnaire  # noqa: E402,F401  (models of this app)
+
+
+# Accounts: colleagues invited to an organisation, and the documents it keeps on file ---------------
+
+
+class Invitation(models.Model):
+    """A colleague asked to join an organisation. The e-mailed link carries a signed random key of
+    which only a hash is stored; it works once, for INVITATION_DAYS days (fundops/registration.py)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}> → {self.organization}"
+
+    @property
+    def is_used(self):
+        return self.accepted_at is not None
+
+    def is_expired(self, at=None):
+        return (at or timezone.now()) >= self.expires_at
+
+
+# Documents an organisation keeps once and its applications reuse. The first kinds are the ones a
+# fund may ask of an application (DOCUMENT_KINDS): a document on file of that kind counts as attached.
+ORGANIZATION_DOCUMENT_KINDS = [
+    ("registration", _("Registration certificate")),
+    ("statutes", _("Statutes")),
+    ("audited_accounts", _("Audited accounts")),
+]
+
+
+def _organization_document_path(instance, filename):
+    # A random name: the original name is kept in the row, never trusted as a path.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"organisation-documents/{secrets.token_hex(16)}{suffix}"
+
+
+class StoredFile(models.Model):
+    """An uploaded file as fundops keeps it (fundops/uploads.py checks it first): stored under a random
+    name, with the name, type and size it arrived with and who uploaded it. Each kind of file
+    sets its own `file` field (its folder)."""
+
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class OrganizationDocument(StoredFile):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind of document"), max_length=20, choices=ORGANIZATION_DOCUMENT_KINDS)
+    file = models.FileField(upload_to=_organization_document_path, max_length=200)
+
+    class Meta:
+        ordering = ["kind", "-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "kind", "-uploaded_at"], name="orgdoc_latest")]
+
+    def __str__(self):
+        return self.original_name

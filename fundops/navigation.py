@@ -21,6 +21,13 @@ WORKSPACES = [
     (roles.PROGRAM_OFFICER, "Donor reports", "reports:portal"),
     (roles.FINANCE_OFFICER, "Fund dashboards", "disbursements:funds"),
     (roles.FINANCE_OFFICER, "Donor reports", "reports:portal"),
+    (roles.PROGRAM_OFFICER, "Grantee reports", "grantee_reports:queue"),
+    (roles.PROGRAM_OFFICER, "Fund setup", "fundsetup:funds"),
+    # Finance (disbursements): many payments at once, and where grantees are paid.
+    (roles.FINANCE_OFFICER, "Payments", "disbursements:payments"),
+    (roles.FINANCE_OFFICER, "Payout accounts", "disbursements:accounts"),
+    # Accounts (fundops/registration.py): self-registered organisations wait for staff to verify them.
+    (roles.PROGRAM_OFFICER, "Organisations to verify", "organizations_pending"),
 ]
 
 

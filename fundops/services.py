@@ -11,6 +11,7 @@ from .money import MoneyError, parse_decimal, quantize, to_base
 ORGANIZATION_PROFILE_FIELDS = [
     "name", "country", "city", "registration_status", "registration_number",
     "contact_name", "contact_email", "contact_phone", "website",
+    "founded_year", "annual_budget", "annual_budget_currency",
 ]
 
 

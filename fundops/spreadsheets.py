@@ -8,7 +8,6 @@ Every CSV/XLSX writer passes its text cells through `safe_cell`; numbers stay nu
 import datetime
 from decimal import Decimal
 
-import pandas as pd
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,6 +32,8 @@ def safe_row(values):
 
 def safe_frame(frame):
     """A copy of a pandas DataFrame with every text cell (and header) neutralised."""
+    import pandas as pd  # heavy: loaded when a frame is written, not when the site starts
+
     safe = frame.copy()
     for column in safe.columns:
         # pandas keeps text as `object` or, from 3.0, as its own string dtype: both may hold formulas.

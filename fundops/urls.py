@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import accounts, views
+from . import accounts, registration_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,6 +26,15 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    # A member organisation signs itself up; staff verify it; its people invite colleagues.
+    path("accounts/register/", registration_views.register, name="register"),
+    path("accounts/organisations/pending/", registration_views.organizations_pending, name="organizations_pending"),
+    path("accounts/organisations/<int:pk>/verify/", registration_views.organization_verify, name="organization_verify"),
+    path("accounts/organisations/<int:pk>/reject/", registration_views.organization_reject, name="organization_reject"),
+    path("accounts/invite/", registration_views.invite, name="invite"),
+    path("accounts/invitation/<str:token>/", registration_views.invitation_accept, name="invitation_accept"),
+    path("accounts/organisation-documents/<int:pk>/", registration_views.organization_document_download,
+         name="organization_document"),
     path("accounts/verify/", accounts.verify, name="verify"),
     path("accounts/security/", accounts.account_security, name="account_security"),
     path("accounts/security/authenticator/", accounts.authenticator, name="security_authenticator"),

@@ -5,12 +5,14 @@ database sums per grant, per month, per currency and per donor; Python splits gr
 Everything a donor may see of a grantee goes through fundops.disclosure.
 """
 import datetime
+import functools
 import math
 import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -67,29 +69,33 @@ def default_period(fund, start=None, end=None):
     return Period(start=start or fund.opens_on, end=end or timezone.localdate())
 
 
-def build_donor_report(*, fund, period, donor=None, with_payments=True):
-    """Everything the report shows; `with_payments=False` skips the payment list only the XLSX needs.
+def build_donor_report(*, fund, period, donor=None, with_payments=True, fmt=None):
+    """Everything the report shows, or for `fmt="csv"` only what the CSV prints (the country table
+    and its total: no annex, payments or speed figures); `with_payments=False` skips the payment
+    list only the XLSX needs.
 
     What a donor may see of at-risk grantees is decided by fundops.disclosure (docs/disclosure.md):
     every grant under its opaque public reference, undisclosed ones dated to the quarter, their
     money in groups of at least three organisations, their payments folded into those groups.
+    Per-country totals come from one GROUP BY in the database (selectors.fund_country_totals).
     """
     currency = fund.base_currency
-    grant_rows = selectors.fund_grant_totals(fund=fund, period=period)
     report = DonorReport(fund=fund, period=period, currency=currency, generated_at=timezone.now(), donor=donor)
-
-    _money_in(report, selectors.fund_donor_contributions(fund=fund, until=period.end))
-    report.committed = sum((g["committed"] for g in grant_rows), ZERO)
-    report.disbursed = sum((g["disbursed"] for g in grant_rows), ZERO)
-    report.grants = len(grant_rows)
-    report.organisations = len({g["organization_id"] for g in grant_rows})
-    if report.donor_share is not None:
-        report.donor_share_of_disbursed = quantize(report.disbursed * report.donor_share, currency)
-
-    table = country_table(grant_rows, currency)
+    table = country_table_from(selectors.fund_country_totals(fund=fund, period=period))
     report.regions, report.country_rows, groups = table["regions"], table["rows"], table["groups"]
     report.countries_reached = sum(1 for r in report.country_rows if not r["undisclosed"])
     report.has_undisclosed = any(r["undisclosed"] for r in report.country_rows)
+    report.committed = sum((r["committed"] for r in report.country_rows), ZERO)
+    report.disbursed = sum((r["disbursed"] for r in report.country_rows), ZERO)
+    report.grants = len(set().union(*(r["_grant_ids"] for r in report.country_rows)))
+    report.organisations = len(set().union(*(r["_org_ids"] for r in report.country_rows)))
+    if fmt == "csv":
+        return report
+
+    _money_in(report, selectors.fund_donor_contributions(fund=fund, until=period.end))
+    if report.donor_share is not None:
+        report.donor_share_of_disbursed = quantize(report.disbursed * report.donor_share, currency)
+    grant_rows = selectors.fund_grant_totals(fund=fund, period=period)
     # A month's total less the named payments listed to the day would give an undisclosed
     # payment its month: when undisclosed grants were paid, money over time is shown by quarter.
     if any(g["organization__at_risk"] and g["disbursed"] for g in grant_rows):
@@ -100,7 +106,8 @@ def build_donor_report(*, fund, period, donor=None, with_payments=True):
         for month, total, count in selectors.fund_monthly_disbursed(fund=fund, period=period, by=report.time_unit)
     ]
     report.currencies = _currencies(selectors.fund_currency_totals(fund=fund, period=period), currency)
-    report.annex = sorted((_annex_row(g, groups) for g in grant_rows), key=_annex_order)
+    undisclosed_name, zone = _(disclosure.UNDISCLOSED_ORGANISATION), timezone.get_current_timezone()
+    report.annex = sorted((_annex_row(g, groups, undisclosed_name, zone) for g in grant_rows), key=_annex_order)
     if with_payments:
         report.payments = payment_rows(selectors.fund_payments(fund=fund, period=period), groups, currency)
     if fund.is_rapid_response:
@@ -142,9 +149,18 @@ def country_table(grant_rows, currency):
     of their own — never inside a region's subtotal, where subtracting the named countries would
     give the small group back. Every row, subtotal and the total add up to the cent.
     """
-    groups = undisclosed_groups(grant_rows)
+    return country_table_from(selectors.country_totals(grant_rows, currency))
+
+
+def country_table_from(country_totals):
+    """`country_table` from per-country totals already summed (selectors.fund_country_totals)."""
+    organisations_by_region = {}
+    for (_code, region, undisclosed_label), totals in country_totals.items():
+        if undisclosed_label is not None:
+            organisations_by_region.setdefault(region, set()).update(totals["organisations"])
+    groups = disclosure.undisclosed_groups(organisations_by_region)
     cells = {}
-    for (code, region, undisclosed_label), totals in selectors.country_totals(grant_rows, currency).items():
+    for (code, region, undisclosed_label), totals in country_totals.items():
         if undisclosed_label is None:
             key, block, label = (code, region), region, str(countries.name(code)) or code
         else:
@@ -203,18 +219,25 @@ def _currencies(currency_rows, base_currency):
     return result
 
 
+@functools.lru_cache(maxsize=4096)
+def _country_name(code, language):
+    """A country's name in the active language, looked up once (django-countries translates on every call)."""
+    return str(countries.name(code)) or code
+
+
 def _where(grant, groups):
     if grant["organization__at_risk"]:
         return ", ".join(sorted({groups[region_for(code)].label for code in grant["country_codes"]}))
-    return ", ".join(str(countries.name(code)) or code for code in grant["country_codes"])
+    language = get_language()
+    return ", ".join(_country_name(code, language) for code in grant["country_codes"])
 
 
-def _annex_row(grant, groups):
+def _annex_row(grant, groups, undisclosed_name=None, zone=None):
     at_risk = grant["organization__at_risk"]
-    decided_on = timezone.localtime(grant["decided_at"]).date()
+    decided_on = timezone.localtime(grant["decided_at"], zone).date()
     return {
         "reference": disclosure.public_grant_reference(grant["id"]),
-        "organisation": _(disclosure.UNDISCLOSED_ORGANISATION) if at_risk else grant["organization__name"],
+        "organisation": (undisclosed_name or _(disclosure.UNDISCLOSED_ORGANISATION)) if at_risk else grant["organization__name"],
         "country": _where(grant, groups),
         "decided_on": disclosure.quarter_label(decided_on) if at_risk else decided_on,
         "awarded": grant["base_amount"],
@@ -271,7 +294,8 @@ def rapid_response_speed(grant_rows, target_hours, period, missed_undecided=0):
     "Decided within target" counts every application still undecided past its deadline
     (`missed_undecided`) as missed: it joins the denominator (target_counted), never the numerator.
     """
-    decided = [g for g in grant_rows if period.start_at <= g["decided_at"] < period.end_before]
+    start_at, end_before = period.start_at, period.end_before
+    decided = [g for g in grant_rows if start_at <= g["decided_at"] < end_before]
     to_decision = [
         (g["decided_at"] - g["application__submitted_at"]).total_seconds() / 86400
         for g in decided

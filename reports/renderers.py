@@ -2,28 +2,29 @@
 
 The PDF is WeasyPrint (cover, figures, tables, SVG charts) followed by the grants annex drawn
 directly with ReportLab: WeasyPrint lays out a 10,000-row table in tens of seconds, the canvas
-in well under one, and pypdf joins the two.
+in well under one, and pypdf joins the two. ReportLab measures text with its C accelerator
+(the `rl_accel` package, `_rl_accel`) when installed, and every width is measured once.
+The XLSX is written by openpyxl in write-only mode (rows stream to the file, no cell objects kept);
+the CSV is the country table only, written with the csv module.
+
+Heavy libraries (WeasyPrint, pypdf, openpyxl) are imported inside the function that draws their
+format, so loading the site (URLconf, `manage.py check`) never pays for them.
 """
+import csv
+import functools
 import io
 import math
+from decimal import Decimal
 from pathlib import Path
 
-import pandas as pd
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas
-
 from django.utils.translation import gettext as _
 
 from fundops.money import minor_units, quantize
 from fundops.spreadsheets import safe_row
-
-from . import charts
+from grantee_reports.selectors import donor_report_section
 
 CSV_COLUMNS = ["country_code", "country", "region", "grants", "organisations", "committed", "disbursed", "currency"]
 FORMATS = {
@@ -46,38 +47,83 @@ def _plain(amount, currency):
 # CSV and XLSX -----------------------------------------------------------------------------
 
 
-def _frame(rows, columns):
-    """A DataFrame whose text cells a spreadsheet will not run as formulas (fundops.spreadsheets)."""
-    return pd.DataFrame([safe_row(row) for row in rows], columns=safe_row(columns))
-
-
-def country_frame(report, as_text=False):
-    """The by-country table with its TOTAL row; amounts stay Decimal (or plain text for CSV).
-
-    An undisclosed row has no country code; its `country` is the group's label and its `region`
-    the block it is shown in (docs/disclosure.md). Text cells are neutralised before amounts become text,
-    so an amount is never mistaken for a formula and never prefixed.
-    """
+def country_table_rows(report):
+    """The by-country table with its TOTAL row; amounts stay Decimal. An undisclosed row has no
+    country code; its `country` is the group's label and its `region` the block it is shown in
+    (docs/disclosure.md)."""
     cur = report.currency
-    rows = [
-        [r["country_code"], r["country"], r["region"], r["grants"], r["organisations"], quantize(r["committed"], cur),
-         quantize(r["disbursed"], cur), cur]
-        for r in report.country_rows
-    ]
-    rows.append(["TOTAL", "", "", report.grants, report.organisations, quantize(report.committed, cur),
-                 quantize(report.disbursed, cur), cur])
-    frame = _frame(rows, CSV_COLUMNS)
-    if as_text:
-        for column in ["committed", "disbursed"]:
-            frame[column] = frame[column].map(lambda v: _plain(v, cur))
-    return frame
+    for r in report.country_rows:
+        yield [r["country_code"], r["country"], r["region"], r["grants"], r["organisations"], quantize(r["committed"], cur),
+               quantize(r["disbursed"], cur), cur]
+    yield ["TOTAL", "", "", report.grants, report.organisations, quantize(report.committed, cur),
+           quantize(report.disbursed, cur), cur]
 
 
 def render_csv(report):
-    return country_frame(report, as_text=True).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """The country table: text cells are neutralised (fundops.spreadsheets) before amounts become
+    plain text, so an amount is never mistaken for a formula and never prefixed."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(safe_row(CSV_COLUMNS))
+    for row in country_table_rows(report):
+        row = safe_row(row)
+        row[5], row[6] = _plain(row[5], report.currency), _plain(row[6], report.currency)
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")
 
 
-def render_xlsx(report):
+_AMOUNT_HEADERS = {"committed", "disbursed", "value", "amount"}
+
+
+def _sheet(book, name, header, rows, amount_format):
+    """One write-only sheet: column widths from the header and the first 200 rows, the header
+    row frozen, Decimal amounts in money columns with the currency's number format."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet(name)
+    rows = iter(rows)
+    head = [safe_row(row) for row in _take(rows, 200)]
+    header = safe_row(header)
+    for index, title in enumerate(header, start=1):
+        width = max([len(str(title or ""))] + [len(str(row[index - 1])) for row in head if row[index - 1] is not None]) + 2
+        sheet.column_dimensions[get_column_letter(index)].width = min(width, 60)
+    sheet.freeze_panes = "A2"
+    money = [str(title) in _AMOUNT_HEADERS or str(title).startswith(("awarded_", "committed_", "disbursed_", "amount_"))
+             for title in header]
+    sheet.append(header)
+    # One formatted cell per money column, reused row after row: a write-only sheet writes each row
+    # out as it is appended, so only the value changes (no cell object or style look-up per amount).
+    styled = {}
+    for index, is_money in enumerate(money):
+        if is_money:
+            styled[index] = WriteOnlyCell(sheet)
+            styled[index].number_format = amount_format
+
+    def cells(row):
+        out = list(row)
+        for index, cell in styled.items():
+            value = out[index]
+            if isinstance(value, Decimal):
+                cell.value = value
+                out[index] = cell
+        return out
+
+    for row in head:
+        sheet.append(cells(row))
+    for row in rows:
+        sheet.append(cells(safe_row(row)))
+
+
+def _take(iterator, count):
+    for _n in range(count):
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+
+
+def _summary(report):
     cur = report.currency
     q = lambda v: quantize(v, cur) if v is not None else None  # noqa: E731
     summary = [
@@ -116,48 +162,45 @@ def render_xlsx(report):
         ]
     if report.is_empty:
         summary.append(("Note", "No grants in this period."))
-    regions = _frame(
-        [[r["region"], r["grants"], r["organisations"], q(r["committed"]), q(r["disbursed"]), cur] for r in report.regions],
-        ["region", "grants", "organisations", "committed", "disbursed", "currency"],
-    )
-    grants = _frame(
-        [[g["reference"], g["organisation"], g["country"], g["decided_on"], q(g["awarded"]), q(g["committed"]),
-          q(g["disbursed"]), g["status"]] for g in report.annex],
-        ["reference", "organisation", "country", "decided_on", f"awarded_{cur}", f"committed_{cur}",
-                 f"disbursed_{cur}", "status"],
-    )
-    # Undisclosed grants' payments arrive folded: a quarter ("2026-Q2") and a group, in the base currency.
-    payments = _frame(
-        [[p["paid_on"], p["grant"], p["organisation"], p["currency"], quantize(p["amount"], p["currency"]), p["fx_rate"],
-          q(p["base_amount"])] for p in report.payments],
-        ["paid_on", "grant", "organisation", "currency", "amount", "fx_rate", f"amount_{cur}"],
-    )
-    sheets = {
-        "Summary": _frame(summary, ["", "value"]),
-        "By country": country_frame(report),
-        "By region": regions,
-        "Grants": grants,
-        "Payments": payments,
-    }
-    buffer = io.BytesIO()
+    return summary
+
+
+def render_xlsx(report):
+    """Five sheets written by openpyxl in write-only mode: rows go to the file as they come."""
+    from openpyxl import Workbook
+
+    cur = report.currency
+    q = lambda v: quantize(v, cur) if v is not None else None  # noqa: E731
     amount_format = "#,##0" + ("." + "0" * minor_units(cur) if minor_units(cur) else "")
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            for column_cells in sheet.columns:
-                header = str(column_cells[0].value or "")
-                width = max([len(header)] + [len(str(c.value)) for c in column_cells[1:200]]) + 2
-                sheet.column_dimensions[column_cells[0].column_letter].width = min(width, 60)
-                if header in {"committed", "disbursed", "value", "amount"} or header.startswith(("awarded_", "committed_", "disbursed_", "amount_")):
-                    for cell in column_cells[1:]:
-                        if cell.value.__class__.__name__ == "Decimal":
-                            cell.number_format = amount_format
-            sheet.freeze_panes = "A2"
+    book = Workbook(write_only=True)
+    _sheet(book, "Summary", ["", "value"], (list(row) for row in _summary(report)), amount_format)
+    _sheet(book, "By country", CSV_COLUMNS, country_table_rows(report), amount_format)
+    _sheet(book, "By region", ["region", "grants", "organisations", "committed", "disbursed", "currency"],
+           ([r["region"], r["grants"], r["organisations"], q(r["committed"]), q(r["disbursed"]), cur] for r in report.regions),
+           amount_format)
+    _sheet(book, "Grants",
+           ["reference", "organisation", "country", "decided_on", f"awarded_{cur}", f"committed_{cur}",
+            f"disbursed_{cur}", "status"],
+           ([g["reference"], g["organisation"], g["country"], g["decided_on"], q(g["awarded"]), q(g["committed"]),
+             q(g["disbursed"]), g["status"]] for g in report.annex),
+           amount_format)
+    # Undisclosed grants' payments arrive folded: a quarter ("2026-Q2") and a group, in the base currency.
+    _sheet(book, "Payments", ["paid_on", "grant", "organisation", "currency", "amount", "fx_rate", f"amount_{cur}"],
+           ([p["paid_on"], p["grant"], p["organisation"], p["currency"], quantize(p["amount"], p["currency"]),
+             p["fx_rate"], q(p["base_amount"])] for p in report.payments),
+           amount_format)
+    buffer = io.BytesIO()
+    book.save(buffer)
     return buffer.getvalue()
 
 
 # PDF ----------------------------------------------------------------------------------------
+
+from reportlab.lib import colors  # noqa: E402  (the PDF half; this module is imported only to draw a report)
+from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.pdfbase import pdfmetrics  # noqa: E402
+from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
+from reportlab.pdfgen import canvas  # noqa: E402
 
 
 def static_only_fetcher():
@@ -185,7 +228,9 @@ def render_pdf(report):
     from pypdf import PdfWriter
     from weasyprint import HTML
 
-    context = {"report": report}
+    from . import charts
+
+    context = {"report": report, "grantee_reports": _grantee_reports_section(report)}
     if not report.is_empty:
         context["country_chart"] = charts.country_bar_chart(report.country_rows, report.currency)
         if report.monthly:
@@ -205,7 +250,20 @@ def render_pdf(report):
     return out.getvalue()
 
 
+def _grantee_reports_section(report):
+    """The short section on grantees' own reports: due, received, accepted, overdue, and a few
+    consented learning excerpts (at-risk safe: grantee_reports.selectors.public_entry)."""
+    return donor_report_section(fund=report.fund, start=report.period.start, end=report.period.end)
+
+
 _FONT, _BOLD = "Helvetica", "Helvetica-Bold"
+
+
+@functools.lru_cache(maxsize=65536)
+def _width(text, font, size):
+    """A string's width, measured once (C accelerator when installed): the annex repeats its countries,
+    totals and headers on every page."""
+    return pdfmetrics.stringWidth(text, font, size)
 
 
 def _fonts():
@@ -228,9 +286,9 @@ _ROW_H = 12.5
 
 def _clip(text, width, font, size):
     # Cheap test first: most cells fit, and measuring every one would slow the 10,000-row annex.
-    if len(text) * size * 0.62 <= width or pdfmetrics.stringWidth(text, font, size) <= width:
+    if len(text) * size * 0.62 <= width or _width(text, font, size) <= width:
         return text
-    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
+    while text and _width(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
 

@@ -13,15 +13,20 @@ from fundops.notifications import kinds, notify
 
 from .builders import build_donor_report
 from .models import ReportRequest
-from .renderers import render
 from .selectors import Period
 
 logger = logging.getLogger(__name__)
 
 
 def file_donor_report(*, fund, period, fmt, donor=None):
-    """The report's bytes, built once and drawn in one format: what the command and the task both call."""
-    report = build_donor_report(fund=fund, period=period, donor=donor, with_payments=(fmt == "xlsx"))
+    """The report's bytes, built once and drawn in one format: what the command and the task both call.
+
+    Each format fetches only what it prints: the CSV the country table (no annex, payments or
+    speed figures), the PDF no payment list. The drawing libraries load here, not with the site.
+    """
+    from .renderers import render
+
+    report = build_donor_report(fund=fund, period=period, donor=donor, with_payments=(fmt == "xlsx"), fmt=fmt)
     return render(report, fmt)
 
 

@@ -1,7 +1,8 @@
 """Demo part 3: rubrics, reviewer pools, assignments, declarations, reviews and panel votes,
 all made through reviews/services.py.
 
-- Legal Empowerment Fund: five weighted criteria, two reviews per application. Eight applications
+- Legal Empowerment Fund: a rubric of five weighted criteria drawn from its priorities (community-led,
+  legal empowerment, strategy, core funding, learning and safety), two reviews per application. Eight applications
   have both reviews in (ready for decision); `reviewer` and `reviewer2` each have a queue; a few
   applications are left unassigned for the officer's "Assign automatically" button.
 - COVID-19 fund: decided by a panel of community leaders. Ten applications have a panel majority
@@ -22,6 +23,7 @@ from fundops.models import Fund, User
 
 from . import services
 from .models import Assignment, Criterion, Rubric
+from .selectors import rubric_current
 
 # Community panel members and external reviewers (no password: the demo signs in as reviewer/reviewer2).
 PANEL = [
@@ -31,21 +33,25 @@ PANEL = [
     ("panel-sofia", "Sofía", "Condori"),
 ]
 
+# The Legal Empowerment Fund gives core funding to grassroots justice defenders: work led by the
+# communities it serves, that helps people know, use and shape the law (shared/seeds/).
 LEF_CRITERIA = [
     ("Community rootedness",
      "Is the organisation led by, and accountable to, the community it serves? Do people affected shape the work?",
      5, Decimal("3")),
     ("Legal empowerment approach",
-     "Does the work help people know, use and shape the law (paralegals, organising, advocacy) rather than only deliver services?",
+     "Does the work help people know, use and shape the law (community paralegals, organising, advocacy) "
+     "rather than only deliver services?",
      5, Decimal("3")),
-    ("Feasibility and track record",
-     "Can this team do what it proposes in the time given? Look at past work and the plan's realism.",
+    ("Strategy and track record",
+     "Can this team do what it proposes in the time given? Look at past cases and wins, and the plan's realism.",
      5, Decimal("2")),
-    ("Budget and value",
-     "Is the budget clear, proportionate and aligned with the activities? Are stipends for paralegals fair?",
+    ("Use of core funding",
+     "Would flexible core funding strengthen the organisation (staff, paralegal stipends, systems)? "
+     "Is the budget clear and proportionate?",
      5, Decimal("1")),
     ("Learning and safety",
-     "Will they learn from cases and keep clients, paralegals and data safe?",
+     "Will they learn from cases and share it with the network, and keep clients, paralegals and data safe?",
      5, Decimal("1")),
 ]
 COVID_INSTRUCTIONS = (
@@ -90,7 +96,7 @@ def _declare(assignment, has_conflict=False, reason=""):
 
 
 def _score(assignment, rng, *, strong):
-    criteria = Criterion.objects.filter(rubric__fund_id=assignment.application.fund_id)
+    criteria = services.rubric_for(application=assignment.application).criteria.all()
     low = 3 if strong else 1
     scores = {
         c.pk: {"score": rng.randint(low, c.max_score if strong else 4), "comment": rng.choice(COMMENTS)} for c in criteria
@@ -103,7 +109,10 @@ def _score(assignment, rng, *, strong):
 
 
 def _lef(fund, officer, reviewers, panel, rng, stdout):
-    rubric = services.rubric_set(fund=fund, by=officer, mode=Rubric.Mode.SCORING, instructions=LEF_INSTRUCTIONS)
+    # Left as it is when it exists: once scored against, a rubric changes only by a new version.
+    rubric = rubric_current(fund=fund) or services.rubric_create(
+        fund=fund, by=officer, mode=Rubric.Mode.SCORING, instructions=LEF_INSTRUCTIONS
+    )
     if not rubric.criteria.exists():
         for order, (title, guidance, max_score, weight) in enumerate(LEF_CRITERIA, start=1):
             services.criterion_add(rubric=rubric, by=officer, title=title, guidance=guidance,
@@ -138,7 +147,8 @@ def _lef(fund, officer, reviewers, panel, rng, stdout):
 
 
 def _covid(fund, officer, reviewers, panel, rng, stdout):
-    services.rubric_set(fund=fund, by=officer, mode=Rubric.Mode.PANEL_VOTE, instructions=COVID_INSTRUCTIONS)
+    if rubric_current(fund=fund) is None:
+        services.rubric_create(fund=fund, by=officer, mode=Rubric.Mode.PANEL_VOTE, instructions=COVID_INSTRUCTIONS)
     for user in [*reviewers, *panel]:
         services.reviewer_pool_add(fund=fund, reviewer=user, by=officer)
     if Assignment.objects.filter(application__fund=fund).exists():

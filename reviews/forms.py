@@ -1,12 +1,14 @@
 """Forms of the reviewer workspace and the program officer's review pages. They collect input;
 the rules (ranges, completeness, who may do what) live in reviews/services.py."""
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fundops.forms import LONG_TEXT_MAX, NOTE_MAX, DigitsField, long_text
 from fundops.models import User
 
-from .models import PanelVote, Recommendation
+from .models import PanelVote, Recommendation, Rubric
 
 
 def add_errors(form, error):
@@ -96,3 +98,34 @@ class TieBreakForm(forms.Form):
     vote = forms.ChoiceField(label="Your casting decision", choices=PanelVote.Vote.choices, widget=forms.RadioSelect)
     note = long_text(label=_("Note"), max_length=NOTE_MAX, rows=2, required=False)
 
+
+
+# The rubric editor ----------------------------------------------------------------------
+
+
+class RubricSettingsForm(forms.Form):
+    mode = forms.ChoiceField(label=_("Mode"), widget=forms.RadioSelect)
+    instructions = long_text(
+        label=_("Instructions to reviewers"), max_length=LONG_TEXT_MAX, rows=4, required=False,
+        help_text=_("Shown above the scoring form (or the panel vote)."),
+    )
+
+    def __init__(self, *args, fund, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = Rubric.Mode.choices
+        if not fund.is_rapid_response:  # only a rapid-response fund decides by panel vote
+            choices = [(value, label) for value, label in choices if value != Rubric.Mode.PANEL_VOTE]
+        self.fields["mode"].choices = choices
+
+
+class CriterionForm(forms.Form):
+    title = forms.CharField(label=_("Criterion"), max_length=200)
+    guidance = long_text(
+        label=_("Guidance for reviewers"), max_length=LONG_TEXT_MAX, rows=2, required=False,
+        help_text=_("What a reviewer should look for, shown beside the score."),
+    )
+    max_score = forms.IntegerField(label=_("Highest score"), min_value=1, max_value=100, initial=5)
+    weight = forms.DecimalField(
+        label=_("Weight"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2, initial=1,
+        help_text=_("How much this criterion counts against the others (1 = normal, 2 = double)."),
+    )

@@ -5,10 +5,11 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from fundops import roles
-from fundops.models import Fund, Organization
+from fundops.models import Call, Fund, Organization
 
 
 def _is_the_reviewer(assignment, user):
@@ -24,23 +25,62 @@ def _is_program_officer(obj, user):
 
 
 class Rubric(models.Model):
-    """How a fund's applications are judged: weighted criteria, or a panel vote (rapid response)."""
+    """How applications are judged: weighted criteria, or a panel vote (rapid response).
+
+    A fund has its rubric (call empty); a call may have its own. Each is versioned: once anyone
+    has scored against a version it is frozen, and a change makes the next version (previous =
+    the frozen one), which new reviews use. A review keeps the version it was scored against, so
+    old scores stay readable exactly as they were given. The current rubric of a fund or call is
+    its highest version."""
 
     class Mode(models.TextChoices):
-        SCORING = "scoring", "Scores against weighted criteria"
-        PANEL_VOTE = "panel_vote", "Panel vote (fund / do not fund)"
+        SCORING = "scoring", _("Scores against weighted criteria")
+        PANEL_VOTE = "panel_vote", _("Panel vote (fund / do not fund)")
 
-    fund = models.OneToOneField(Fund, on_delete=models.CASCADE, related_name="rubric")
+    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="rubrics")
+    call = models.ForeignKey(
+        Call, null=True, blank=True, on_delete=models.CASCADE, related_name="rubrics",
+        help_text=_("Empty for the fund's own rubric; set for a call that judges by its own."),
+    )
+    version = models.PositiveIntegerField(default=1)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions",
+        help_text=_("The version this one was copied from."),
+    )
+    frozen_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Set when the first score is given; changes then make a new version."),
+    )
     mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.SCORING)
-    instructions = models.TextField(blank=True, help_text="Shown to reviewers above the scoring form.")
+    instructions = models.TextField(blank=True, help_text=_("Shown to reviewers above the scoring form."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        ordering = ["fund", "call", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "version"], condition=Q(call__isnull=True), name="rubric_fund_version_once"
+            ),
+            models.UniqueConstraint(
+                fields=["call", "version"], condition=Q(call__isnull=False), name="rubric_call_version_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["fund", "call", "version"])]
+
     def __str__(self):
-        return f"Rubric of {self.fund}"
+        owner = self.call.name if self.call_id else self.fund.name
+        return f"Rubric of {owner} (v{self.version})"
 
     @property
     def is_panel(self):
         return self.mode == self.Mode.PANEL_VOTE
+
+    @property
+    def is_frozen(self):
+        return self.frozen_at is not None
 
 
 class Criterion(models.Model):
@@ -200,6 +240,9 @@ class Review(ConcurrentTransitionMixin, models.Model):
         SUBMITTED = "submitted", "Submitted"
 
     assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="review")
+    # The rubric version scored against (set with the first draft), so a later version never
+    # changes how an old review reads.
+    rubric = models.ForeignKey(Rubric, null=True, blank=True, on_delete=models.PROTECT, related_name="reviews")
     recommendation = models.CharField(max_length=20, choices=Recommendation.choices, blank=True)
     comment = models.TextField("overall comment", blank=True)
     status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)

@@ -14,7 +14,7 @@ from fundops.models import Fund
 from fundops.navigation import TodoItem, todo
 
 from .models import Assignment, PanelTieBreak, PanelVote, Review, Rubric
-from .selectors import IN_REVIEW_STATES
+from .selectors import IN_REVIEW_STATES, rubric_mode_of
 
 
 def _count_of(queryset, group="application"):
@@ -28,10 +28,9 @@ def ready_for_decision():
     fund, whose panel has a certain majority (or a tie the program officer broke). The same rule as
     selectors.application_ready_for_decision, asked of the database for all applications at once."""
     here = OuterRef("pk")
-    panel_fund = Q(fund__kind=Fund.Kind.RAPID_RESPONSE) & Exists(
-        Rubric.objects.filter(fund=OuterRef("fund"), mode=Rubric.Mode.PANEL_VOTE)
-    )
+    panel_fund = Q(fund__kind=Fund.Kind.RAPID_RESPONSE, rubric_mode=Rubric.Mode.PANEL_VOTE)
     applications = Application.objects.filter(state=State.IN_REVIEW).alias(
+        rubric_mode=rubric_mode_of(),
         reviews_in=_count_of(Review.objects.filter(
             assignment__application=here, status=Review.Status.SUBMITTED, assignment__status=Assignment.Status.SUBMITTED,
         ), group="assignment__application"),

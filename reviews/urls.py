@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rubric_views, views
 
 app_name = "reviews"
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("funds/<slug:slug>/ranking/export/", views.ranking_export, name="ranking_export"),
     path("applications/<int:pk>/", views.assign_application, name="assign_application"),
     path("reviews/<int:pk>/reopen/", views.reopen, name="reopen"),
+    # Rubrics, edited by program officers
+    path("rubrics/<int:pk>/", rubric_views.rubric_edit, name="rubric_edit"),
+    path("calls/<int:call_id>/rubric/", rubric_views.rubric_create_for_call, name="rubric_create_for_call"),
+    path("funds/<slug:slug>/rubric/", rubric_views.rubric_create_for_fund, name="rubric_create_for_fund"),
 ]

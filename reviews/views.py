@@ -1,16 +1,20 @@
 """The reviewer workspace (queue, conflict prompt, scoring, submitted reviews, panel votes) and
 the program officer's review pages (calls, assignment, ranking and its export, reopening)."""
+import csv
+import dataclasses
 import io
+from types import SimpleNamespace
 
-import pandas as pd
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from applications.models import Application
@@ -18,11 +22,14 @@ from applications.selectors import by_urgency
 from fundops import roles
 from fundops.disclosure import public_organization_name
 from fundops.models import Call, Fund
-from fundops.spreadsheets import safe_frame
+from fundops.questionnaires.answers import answer_rows, answers_for
+from fundops.questionnaires.models import Question
+from fundops.spreadsheets import safe_cell
 
 from applications.todo import BY_DEADLINE
 
 from . import selectors, services, todo
+from .filters import QueueFilter, RankingFilter
 from .forms import AssignForm, DeclarationForm, PanelVoteForm, ReopenForm, ScoreForm, TieBreakForm, add_errors
 from .models import Assignment, Review, StandingConflict
 
@@ -33,16 +40,37 @@ officer_required = roles.role_required(roles.PROGRAM_OFFICER)
 # The reviewer's workspace ----------------------------------------------------------------
 
 
+QUEUE_PAGE_SIZE = 50
+
+
+def _query_without(request, *names):
+    """The page's GET parameters without `names`, for links that change one of them."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 @reviewer_required
 def queue(request):
-    assignments = list(selectors.reviewer_queue(reviewer=request.user))
+    mine = selectors.reviewer_queue(reviewer=request.user)
+    counts = mine.order_by().aggregate(
+        to_declare=Count("pk", filter=Q(status=Assignment.Status.PENDING)),
+        to_score=Count("pk", filter=Q(status=Assignment.Status.NO_CONFLICT)),
+    )
+    filters = QueueFilter(request.GET or None, queryset=mine, reviewer=request.user)
+    page = Paginator(filters.qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    assignments = list(page.object_list)
     now = timezone.now()
     for assignment in assignments:
         assignment.overdue = assignment.due_at is not None and assignment.due_at < now
     return render(request, "reviews/queue.html", {
         "assignments": assignments,
-        "to_declare": sum(1 for a in assignments if a.status == Assignment.Status.PENDING),
-        "to_score": sum(1 for a in assignments if a.status == Assignment.Status.NO_CONFLICT),
+        "page": page,
+        "filters": filters,
+        "page_query": _query_without(request, "page"),
+        "to_declare": counts["to_declare"],
+        "to_score": counts["to_score"],
         "submitted_count": Assignment.objects.filter(reviewer=request.user, status=Assignment.Status.SUBMITTED).count(),
     })
 
@@ -95,9 +123,10 @@ def score(request, pk):
         messages.info(request, "First, declare whether you have a conflict of interest.")
         return redirect("reviews:declare", pk=assignment.pk)
     application = assignment.application
-    rubric = selectors.fund_rubric(fund=application.fund)
+    review = Review.objects.filter(assignment=assignment).select_related("rubric").prefetch_related("scores__criterion").first()
+    # The version this review is scored against: a newer version leaves a begun review on its own.
+    rubric = selectors.rubric_for_review(assignment=assignment, review=review)
     criteria = list(rubric.criteria.all()) if rubric else []
-    review = Review.objects.filter(assignment=assignment).prefetch_related("scores__criterion").first()
     submitted = assignment.status == Assignment.Status.SUBMITTED
     form = vote_form = None
     if rubric and rubric.is_panel:
@@ -131,8 +160,22 @@ def score(request, pk):
         "other_votes": list(application.panel_votes.exclude(member=request.user).select_related("member")) if submitted else [],
         "attachments": selectors.reviewer_documents(assignment=assignment),
         "documents_withheld": selectors.documents_withheld_from_reviewers(application),
+        "answers": _answers_for_reviewer(application),
     }
     return render(request, "reviews/score.html", context)
+
+
+WITHHELD_FILE = gettext_lazy("Withheld: this fund reviews blind.")
+
+
+def _answers_for_reviewer(application):
+    """The answers to the call's own questions, read through fundops.questionnaires.answers. On a
+    blind fund files are withheld like the other documents (they can name the organisation)."""
+    rows = answer_rows(application.questionnaire, application.answers)
+    if selectors.documents_withheld_from_reviewers(application):
+        rows = [dataclasses.replace(row, value=None, display=str(WITHHELD_FILE)) if row.kind == Question.Kind.FILE else row
+                for row in rows]
+    return rows
 
 
 @reviewer_required
@@ -154,7 +197,8 @@ def panel_vote(request, pk):
 
 @reviewer_required
 def submitted(request):
-    return render(request, "reviews/submitted.html", {"assignments": selectors.reviewer_submitted(reviewer=request.user)})
+    page = Paginator(selectors.reviewer_submitted(reviewer=request.user), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/submitted.html", {"assignments": page.object_list, "page": page})
 
 
 # The program officer's pages --------------------------------------------------------------
@@ -172,10 +216,11 @@ def _fund_and_call(request, slug):
 
 @officer_required
 def calls(request):
-    funds = list(Fund.objects.prefetch_related("calls").select_related("rubric").order_by("name"))
+    funds = list(Fund.objects.prefetch_related("calls").order_by("name"))
     counts = {}
     for row in selectors.fund_review_counts(funds=funds):
         counts[(row["fund_id"], row["call_id"])] = row
+    rubrics = selectors.current_rubrics(funds=funds)
     blocks = []
     for fund in funds:
         rows = []
@@ -183,10 +228,10 @@ def calls(request):
             figures = counts.get((fund.pk, call.pk if call else None))
             if call is None and figures is None:
                 continue
-            rows.append({"call": call, "figures": figures or {}})
+            rows.append({"call": call, "figures": figures or {}, "own_rubric": rubrics.get((fund.pk, call.pk)) if call else None})
         total = {key: sum((r["figures"].get(key) or 0) for r in rows)
                  for key in ("applications", "open_assignments", "recusals", "submitted")}
-        blocks.append({"fund": fund, "rows": rows, "total": total, "rubric": getattr(fund, "rubric", None)})
+        blocks.append({"fund": fund, "rows": rows, "total": total, "rubric": rubrics.get((fund.pk, None))})
     return render(request, "reviews/calls.html", {"blocks": blocks})
 
 
@@ -316,7 +361,7 @@ def assign_application(request, pk):
         "tie_form": tie_form,
         "reopen_form": ReopenForm(),
         "summary": summary,
-        "rubric": selectors.fund_rubric(fund=fund),
+        "rubric": selectors.rubric_for(application=application),
         "in_review": application.state in selectors.IN_REVIEW_STATES,
         "staff_detail_url": _maybe_reverse("applications:review_detail", application.pk),
     })
@@ -330,91 +375,172 @@ def _maybe_reverse(name, *args):
 
 
 SORT_COLUMNS = [
-    ("title", "Application"),
-    ("state", "State"),
-    ("score", "Weighted score"),
-    ("spread", "Spread"),
-    ("count", "Reviews"),
-    ("fund", "Fund"),
-    ("maybe", "Maybe"),
-    ("do_not_fund", "No"),
+    ("title", gettext_lazy("Application")),
+    ("state", gettext_lazy("State")),
+    ("score", gettext_lazy("Weighted score")),
+    ("spread", gettext_lazy("Spread")),
+    ("count", gettext_lazy("Reviews")),
+    ("fund", gettext_lazy("Fund")),
+    ("maybe", gettext_lazy("Maybe")),
+    ("do_not_fund", gettext_lazy("No")),
+    ("submitted", gettext_lazy("Submitted")),
 ]
+RANKING_PAGE_SIZE = 100
+
+
+def _ranking_filters(request, fund):
+    base = Application.objects.filter(fund=fund, state__in=selectors.IN_REVIEW_STATES)
+    filters = RankingFilter(request.GET or None, queryset=base, fund=fund)
+    if filters.is_bound and not filters.is_valid():
+        raise Http404(_("No such call or state."))
+    call = filters.form.cleaned_data.get("call") if filters.is_bound else None
+    return filters, call
 
 
 @officer_required
 def ranking(request, slug):
-    fund, call = _fund_and_call(request, slug)
+    """A call's (or fund's) applications in review, ranked by their reviews: scores, sorting and the
+    page come from the database (selectors.ranking_queryset), one page of plain values at a time."""
+    fund = get_object_or_404(Fund, slug=slug)
+    filters, call = _ranking_filters(request, fund)
     sort = request.GET.get("sort") or "-score"
-    rows, criteria = selectors.ranking(fund=fund, call=call, sort=sort)
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    columns = []
-    panel = bool(rows) and rows[0].panel is not None
+    rubric, criteria, panel = selectors.ranking_rubric(fund=fund, call=call)
+    values = selectors.ranking_queryset(fund=fund, call=call, panel=panel, sort=sort, applications=filters.qs)
+    page = Paginator(values, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.ranking_rows(list(page.object_list), criteria=criteria, panel=panel)
+    columns = {}
     for key, label in SORT_COLUMNS:
         if panel and key == "score":
-            label = "Margin"
+            label = gettext_lazy("Margin")
         current = sort.lstrip("-") == key
         descending = sort.startswith("-")
-        columns.append({
+        columns[key] = {
             "key": key, "label": label, "current": current,
             "arrow": ("▼" if descending else "▲") if current else "",
             "next": (key if current and descending else f"-{key}"),
-        })
+        }
     return render(request, "reviews/ranking.html", {
-        "fund": fund, "call": call, "page": page, "rows": page.object_list, "criteria": criteria,
-        "columns": {c["key"]: c for c in columns}, "sort": sort,
-        "panel": panel,
-        "call_query": f"call={call.pk}&" if call else "",
-        "ready_count": sum(1 for r in rows if r.ready), "total": len(rows),
+        "fund": fund, "call": call, "rubric": rubric, "page": page, "rows": rows, "criteria": criteria,
+        "columns": columns, "sort": sort, "panel": panel, "filters": filters,
+        # Sorting links keep the filters; paging links keep the filters and the sort.
+        "filter_query": _query_without(request, "sort", "page"),
+        "page_query": _query_without(request, "page"),
+        "export_query": _query_without(request, "page", "format"),
+        "ready_count": values.filter(ready=True).count(), "total": page.paginator.count,
     })
 
 
-def ranking_frame(*, fund, call=None, sort="-score"):
-    """The ranking as a pandas frame with Decimal cells (object columns, never floats)."""
-    rows, criteria = selectors.ranking(fund=fund, call=call, sort=sort)
-    records = []
-    for rank, row in enumerate(rows, start=1):
-        record = {
-            "Rank": rank,
-            "Application": row.pk,
-            "Title": row.title,
-            # Files leave the system: at-risk organisations are never named in them (fundops.disclosure).
-            "Organisation": public_organization_name(row.organization),
-            "Call": row.call.name if row.call else "",
-            "State": row.get_state_display(),
-            "Weighted score (0-100)": row.mean_score,
-            "Spread": row.spread,
-            "Reviews submitted": row.review_count,
-            "Recommend fund": row.rec_fund,
-            "Recommend maybe": row.rec_maybe,
-            "Recommend do not fund": row.rec_do_not_fund,
-        }
-        for criterion, mean in zip(criteria, row.criterion_mean_list):
-            record[f"{criterion.title} (mean of {criterion.max_score})"] = mean
-        if row.panel is not None:
-            record["Panel: fund"] = row.panel["fund"]
-            record["Panel: do not fund"] = row.panel["do_not_fund"]
-            record["Panel result"] = row.panel["outcome"] or ("tie" if row.panel["tie"] else "")
-        record["Ready for decision"] = "yes" if row.ready else "no"
-        records.append(record)
-    return pd.DataFrame.from_records(records).astype(object) if records else pd.DataFrame(columns=["Rank", "Application", "Title"])
+FILE_IN_EXPORT = gettext_lazy("(file attached)")
+
+
+class _AnswerColumns:
+    """The answers to the call's own questions as export columns: one per question key (a key keeps
+    its column across versions of a form; its label is the newest version's), headings left out,
+    files given as "(file attached)" only (names of files can name the organisation)."""
+
+    def __init__(self, applications):
+        questionnaire_ids = list(
+            applications.exclude(questionnaire__isnull=True).order_by().values_list("questionnaire_id", flat=True).distinct()
+        )
+        self.labels = {}
+        questions = (
+            Question.objects.filter(questionnaire_id__in=questionnaire_ids)
+            .exclude(kind=Question.Kind.HEADING)
+            .order_by("-questionnaire__version", "questionnaire_id", "order", "id")
+            .values_list("key", "label")
+        )
+        for key, label in questions:
+            self.labels.setdefault(key, label)
+
+    def headings(self):
+        return [_("Answer: %(question)s") % {"question": label} for label in self.labels.values()]
+
+    def cells(self, answer_rows_of_one):
+        shown = {row.key: (str(FILE_IN_EXPORT) if row.kind == Question.Kind.FILE and row.value else row.display)
+                 for row in answer_rows_of_one}
+        return [shown.get(key, "") for key in self.labels]
+
+
+def _export_records(*, fund, call, sort, applications):
+    """The header, then one list of cells per row of the ranking, streamed a chunk at a time."""
+    _rubric, criteria, panel = selectors.ranking_rubric(fund=fund, call=call)
+    values = selectors.ranking_queryset(fund=fund, call=call, panel=panel, sort=sort, applications=applications)
+    answers = _AnswerColumns(applications.filter(call=call) if call else applications)
+    header = [_("Rank"), _("Application"), _("Title"), _("Organisation"), _("Call"), _("State"),
+              _("Weighted score (0-100)"), _("Spread"), _("Reviews submitted"), _("Recommend fund"),
+              _("Recommend maybe"), _("Recommend do not fund")]
+    header += [_("%(title)s (mean of %(max)s)") % {"title": c.title, "max": c.max_score} for c in criteria]
+    if panel:
+        header += [_("Panel: fund"), _("Panel: do not fund"), _("Panel result")]
+    header += [_("Ready for decision"), *answers.headings()]
+    yield header
+    rank = 0
+    rows = selectors.iter_ranking_rows(values, criteria=criteria, panel=panel, chunk_size=1000)
+    chunk = []
+
+    def flush(chunk):
+        stored = Application.objects.filter(pk__in=[row.pk for row in chunk]).values("pk", "questionnaire_id", "answers")
+        rows_by_pk = answers_for([SimpleNamespace(**item) for item in stored])
+        for row in chunk:
+            yield _export_cells(row, rank_of[row.pk], criteria, panel) + answers.cells(rows_by_pk.get(row.pk, []))
+
+    rank_of = {}
+    for row in rows:
+        rank += 1
+        rank_of[row.pk] = rank
+        chunk.append(row)
+        if len(chunk) == 1000:
+            yield from flush(chunk)
+            chunk, rank_of = [], {}
+    yield from flush(chunk)
+
+
+def _export_cells(row, rank, criteria, panel):
+    cells = [
+        rank, row.pk, row.title,
+        # Files leave the system: at-risk organisations are never named in them (fundops.disclosure).
+        public_organization_name(SimpleNamespace(name=row.organization_name, at_risk=row.organization_at_risk)),
+        row.call_name, row.get_state_display(), row.mean_score, row.spread, row.review_count,
+        row.rec_fund, row.rec_maybe, row.rec_do_not_fund, *row.criterion_mean_list,
+    ]
+    if panel:
+        cells += [row.panel["fund"], row.panel["do_not_fund"], row.panel["outcome"] or ("tie" if row.panel["tie"] else "")]
+    cells.append(_("yes") if row.ready else _("no"))
+    return cells
+
+
+class _Echo:
+    def write(self, value):
+        return value
 
 
 @officer_required
 def ranking_export(request, slug):
-    fund, call = _fund_and_call(request, slug)
+    """The ranking (with the filters and sort of the page, every page) as CSV or XLSX, streamed;
+    every cell through fundops.spreadsheets.safe_cell (titles and answers are typed by applicants)."""
+    fund = get_object_or_404(Fund, slug=slug)
     export_format = request.GET.get("format", "csv")
     if export_format not in ("csv", "xlsx"):
-        raise Http404("Export as csv or xlsx.")
-    # Titles and names are typed by applicants: a cell a spreadsheet would run goes out as text.
-    frame = safe_frame(ranking_frame(fund=fund, call=call, sort=request.GET.get("sort") or "-score"))
+        raise Http404(_("Export as csv or xlsx."))
+    filters, call = _ranking_filters(request, fund)
+    records = _export_records(fund=fund, call=call, sort=request.GET.get("sort") or "-score", applications=filters.qs)
     name = f"ranking-{fund.slug}{'-' + call.slug if call else ''}"
     if export_format == "csv":
-        response = HttpResponse(frame.to_csv(index=False), content_type="text/csv; charset=utf-8")
+        writer = csv.writer(_Echo())
+        response = StreamingHttpResponse(
+            (writer.writerow([safe_cell(cell) for cell in record]) for record in records),
+            content_type="text/csv; charset=utf-8",
+        )
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
+    from openpyxl import Workbook  # imported here: the URLconf loads without it
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Ranking"))
+    for record in records:
+        sheet.append([safe_cell(cell) for cell in record])
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name="Ranking")
+    workbook.save(buffer)
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -173,9 +173,11 @@ class PaymentFactory(factory.django.DjangoModelFactory):
 class RubricFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "reviews.Rubric"
-        django_get_or_create = ("fund",)
+        django_get_or_create = ("fund", "call", "version")
 
     fund = factory.SubFactory(FundFactory)
+    call = None
+    version = 1
     mode = "scoring"
 
 
@@ -228,3 +230,30 @@ def submit_reviews_for(application, count, *, officer=None, score="max", recomme
             )
         reviewers.append(reviewer)
     return reviewers
+
+
+# Finance (disbursements): payout accounts ---------------------------------------------------------
+
+
+class PayoutAccountFactory(factory.django.DjangoModelFactory):
+    """A payout account already verified (by someone other than its author, as the rule wants).
+    verified=False leaves it waiting for verification."""
+
+    class Meta:
+        model = "disbursements.PayoutAccount"
+
+    class Params:
+        verified = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = "bank"
+    holder_name = factory.LazyAttribute(lambda account: account.organization.name)
+    currency = "EUR"
+    country = "DE"
+    iban = "DE89370400440532013000"
+    bic = "COBADEFFXXX"
+    # Authors without a role: a test counting finance officers (notification recipients) sees only its own.
+    changed_by = factory.SubFactory(UserFactory, roles=[])
+    verification = factory.LazyAttribute(lambda account: "verified" if account.verified else "pending")
+    verified_by = factory.Maybe("verified", factory.SubFactory(UserFactory, roles=[]), None)
+    verified_at = factory.Maybe("verified", factory.LazyFunction(timezone.now), None)

@@ -82,7 +82,7 @@ def build_world():
     review_services.conflict_declare(assignment=assigned, by=reviewer, has_conflict=False)
     review = review_services.review_submit(
         assignment=assigned, by=reviewer, recommendation="fund", comment="Strong and community-led.",
-        scores={c.pk: {"score": c.max_score, "comment": "Clear."} for c in fund.rubric.criteria.all()},
+        scores={c.pk: {"score": c.max_score, "comment": "Clear."} for c in fund.rubrics.get().criteria.all()},
     )
 
     # Assigned to `reviewer` too, still waiting for the conflict-of-interest declaration.
@@ -99,6 +99,8 @@ def build_world():
         application=awarded, by=officer, amount=Decimal("10000"), currency="USD"
     )
     tranche = grant.tranches.order_by("number").first()
+    # Where the grantee is paid, verified (payments to an unverified account cannot be approved).
+    payout_account = factories.PayoutAccountFactory(organization=grant.organization)
     scheduled = disbursement_services.payment_schedule(tranche=tranche, by=scheduler, amount="1000")
     approved = disbursement_services.payment_schedule(tranche=tranche, by=scheduler, amount="1000")
     disbursement_services.payment_approve(payment=approved, by=finance)
@@ -151,7 +153,13 @@ def build_world():
         "totp_device": totp_device.pk,
         "import_job": import_job.pk,
         "notification": notification.pk,
+        "rubric": fund.rubrics.get().pk,
+        "call": fund.calls.order_by("pk").first().pk,
     }
+    values.update(_grantee_reports_world(grant, applicant, officer))
+    values.update(_finance_world(grant, approved, payout_account, finance))
+    values.update(_fundsetup_world(fund, officer))
+    values.update(_accounts_world(applicant))
     return World(users=users, values=values)
 
 
@@ -177,8 +185,64 @@ def _task_result():
     )
 
 
+
+def _grantee_reports_world(grant, applicant, officer):
+    """The awarded grant owes a report (with a document and what was learned); its signed award letter is in."""
+    from grantee_reports import services as report_services
+    from tests.applications.helpers import pdf
+
+    requirement = report_services.requirement_save(
+        fund=grant.fund, by=officer, kind="financial", title="Matrix report", due_rule="end_plus_days", days=30,
+    )
+    [report] = report_services.grant_schedule_create(grant=grant)
+    report_services.report_draft_save(
+        report=report, by=applicant, narrative="Matrix narrative.", uploads=[pdf("receipts.pdf")],
+        learning={"text": "Matrix learning.", "themes": ["impact"], "language": "en", "consent_publish": True},
+    )
+    document = report_services.signed_letter_upload(grant=grant, by=applicant, uploaded_file=pdf("signed.pdf"))
+    return {
+        "grantee_grant": grant.pk, "grant_report": report.pk, "report_attachment": report.attachments.get().pk,
+        "grant_document": document.pk, "report_requirement": requirement.pk,
+    }
+
+def _fundsetup_world(fund, officer):
+    """A call of the fund with its own application form of one question."""
+    from fundops.questionnaires import services as questionnaire_services
+    from fundsetup import services as setup_services
+
+    call = fund.calls.order_by("pk").first()
+    form = setup_services.call_form_create(call=call, by=officer)
+    questionnaire_services.question_add(questionnaire=form, by=officer, kind="yes_no", label="Registered?")
+    return {"setup_call": call.pk, "questionnaire": form.pk}
+
+
 # The arguments each URL is called with: a name from World.values, or the literal value itself.
+def _accounts_world(applicant):
+    """Accounts (fundops/registration.py, organization_documents.py): a document the applicant's
+    organisation keeps on file."""
+    from fundops.organization_documents import organization_document_add
+    from tests.applications.helpers import pdf
+
+    document = organization_document_add(
+        organization=applicant.organization, kind="registration", uploaded_file=pdf("certificate.pdf"), by=applicant
+    )
+    return {"organization_document": document.pk}
+
+
 URL_KWARGS = {
+    # Accounts (fundops/registration.py): the applicant's own (verified) organisation; a wrong token.
+    "organization_verify": {"pk": "organization"},
+    "organization_reject": {"pk": "organization"},
+    "invitation_accept": {"token": "not-a-valid-token"},
+    "organization_document": {"pk": "organization_document"},
+    "applications:pdf": {"pk": "draft"},
+    "fundsetup:fund": {"slug": "fund"},
+    "fundsetup:fund_form_create": {"slug": "fund"},
+    "fundsetup:call_create": {"slug": "fund"},
+    "fundsetup:call": {"pk": "setup_call"},
+    "fundsetup:call_form_create": {"pk": "setup_call"},
+    "fundsetup:call_copy": {"pk": "setup_call"},
+    "fundsetup:questionnaire_edit": {"pk": "questionnaire"},
     "applications:detail": {"pk": "draft"},
     "applications:edit": {"pk": "draft"},
     "applications:submit": {"pk": "draft"},
@@ -194,6 +258,9 @@ URL_KWARGS = {
     "reviews:ranking_export": {"slug": "fund"},
     "reviews:assign_application": {"pk": "in_review"},
     "reviews:reopen": {"pk": "review"},
+    "reviews:rubric_edit": {"pk": "rubric"},
+    "reviews:rubric_create_for_call": {"call_id": "call"},
+    "reviews:rubric_create_for_fund": {"slug": "fund"},
     "disbursements:approve": {"pk": "in_review"},
     "disbursements:grant_detail": {"pk": "awarded"},
     "disbursements:grant_cancel": {"pk": "awarded"},
@@ -203,6 +270,19 @@ URL_KWARGS = {
     "disbursements:payment_record": {"pk": "approved_payment"},
     "disbursements:payment_change": {"pk": "approved_payment", "action": "cancel"},
     "disbursements:statement_line_resolve": {"pk": "statement_line"},
+    "disbursements:balance_return": {"pk": "awarded"},
+    "disbursements:tranche_hold": {"pk": "tranche"},
+    "disbursements:payment_review": {"pk": "scheduled_payment"},
+    "disbursements:payment_reveal_account": {"pk": "scheduled_payment"},
+    "disbursements:payment_choose_account": {"pk": "scheduled_payment"},
+    "disbursements:account_detail": {"pk": "payout_account"},
+    "disbursements:account_verify": {"pk": "payout_account"},
+    "disbursements:organization_accounts": {"pk": "organization"},
+    "disbursements:batch_detail": {"pk": "batch"},
+    "disbursements:batch_export": {"pk": "batch"},
+    "disbursements:batch_change": {"pk": "batch", "action": "sent"},
+    "disbursements:mapping_edit": {"pk": "mapping"},
+    "disbursements:statement_line_link": {"pk": "statement_line"},
     "disbursements:fund_dashboard": {"slug": "fund"},
     "reports:fund": {"slug": "fund"},
     "reports:fund_reports": {"slug": "fund"},
@@ -215,7 +295,33 @@ URL_KWARGS = {
     "admin:fundops_importjob_confirm": {"object_id": "import_job"},
     "admin:fundops_organization_at_risk": {"object_id": "organization"},
     "notifications:open": {"pk": "notification"},
+    "grantee_reports:grant": {"pk": "grantee_grant"},
+    "grantee_reports:signed_letter": {"pk": "grantee_grant"},
+    "grantee_reports:document": {"pk": "grant_document"},
+    "grantee_reports:report": {"pk": "grant_report"},
+    "grantee_reports:attachment": {"pk": "report_attachment"},
+    "grantee_reports:attachment_remove": {"pk": "report_attachment"},
+    "grantee_reports:review": {"pk": "grant_report"},
+    "grantee_reports:requirements": {"slug": "fund"},
+    "grantee_reports:requirement_edit": {"pk": "report_requirement"},
+    "grantee_reports:requirement_remove": {"pk": "report_requirement"},
+    "grantee_reports:requirement_form": {"pk": "report_requirement"},
     # An invalid reset link: the page says it no longer works.
     "password_reset_confirm": {"uidb64": "MA", "token": "invalid-token"},
     "admin/(?P<url>.*)$": {"url": "no-such-page/"},
 }
+
+
+def _finance_world(grant, approved, payout_account, finance):
+    """Finance (disbursements): a batch holding the approved payment, the fund's bank account, a
+    bank's statement mapping, a returned balance."""
+    from disbursements.models import BalanceReturn, BankCsvMapping, FundBankAccount
+
+    debtor = FundBankAccount.objects.create(name="Matrix EUR", holder_name="Matrix Fund", currency="USD",
+                                            iban="NL91ABNA0417164300", bic="ABNANL2A")
+    batch = disbursement_services.payment_batch_create(payments=[approved], by=finance, debtor_account=debtor)
+    mapping = BankCsvMapping.objects.create(bank_name="Matrix Bank", delimiter=";")
+    BalanceReturn.objects.create(grant=grant, amount=Decimal("1"), currency="USD", fx_rate=Decimal("1"),
+                                 fx_date=timezone.localdate(), base_amount=Decimal("1"), received_on=timezone.localdate(),
+                                 reference="MATRIX-RETURN-1", recorded_by=finance)
+    return {"payout_account": payout_account.pk, "batch": batch.pk, "mapping": mapping.pk}

@@ -96,6 +96,7 @@ def rapid_world(db, settings, live_server, mailoutbox):
     applicant = factories.UserFactory(roles=["applicant"], first_name="Amina", username="amina")
     review_services.rubric_set(fund=fund, by=officer, mode="panel_vote")
     ReviewerPoolMember.objects.create(fund=fund, reviewer=reviewer)
+    factories.PayoutAccountFactory(organization=applicant.organization)  # where the grant is paid, verified
     return {"fund": fund, "officer": officer, "reviewer": reviewer, "finance": finance, "applicant": applicant}
 
 

@@ -59,6 +59,16 @@ password_reset_done                             200/405   200/405   200/405   20
 password_reset_confirm                          200       200       200       200       200       200       200       200       200       200
 password_reset_complete                         200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405
 
+# Accounts: an organisation registers itself (anyone signed out); staff verify it; its people invite
+# colleagues; an invitation link (here a wrong one) is refused to everyone alike.
+register                                        200/400   302       302       302       302       302       302       302       302       302
+organizations_pending                           login     403       403       403       403       200       403       403       403       200
+organization_verify                             405/login 405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/403   405/302
+organization_reject                             405/login 405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/403   405/302
+invite                                          login     200/400   200/400   403       403       403       403       403       403       403
+invitation_accept                               400       400       400       400       400       400       400       400       400       400
+organization_document                           login     200       404       404       404       200       404       404       404       200
+
 # The inbox: everyone signed in has their own; another person's notification is 404.
 notifications:inbox                             login     200       200       200       200       200       200       200       200       200
 notifications:open                              login     302       404       404       404       404       404       404       404       404
@@ -77,6 +87,17 @@ applications:answer                             login     200       404       40
 applications:attachment                         login     200       404       200       404       200       200       404       404       200
 applications:screening                          login     403       403       403       403       200       403       403       403       200
 applications:review_detail                      login     403       403       403       403       200/404   403       403       403       200/404
+applications:pdf                                login     200       404       404       404       200       404       404       404       200
+
+# Fund setup: program officers (and administrators) only.
+fundsetup:funds                                 login     403       403       403       403       200/405   403       403       403       200/405
+fundsetup:fund                                  login     403       403       403       403       200/400   403       403       403       200/400
+fundsetup:fund_form_create                      login     403       403       403       403       405/302   403       403       403       405/302
+fundsetup:call_create                           login     403       403       403       403       200/400   403       403       403       200/400
+fundsetup:call                                  login     403       403       403       403       200/400   403       403       403       200/400
+fundsetup:call_form_create                      login     403       403       403       403       405/302   403       403       403       405/302
+fundsetup:call_copy                             login     403       403       403       403       200/400   403       403       403       200/400
+fundsetup:questionnaire_edit                    login     403       403       403       403       200/302   403       403       403       200/302
 
 # The reviewer workspace: own assignments only. The officer's review pages: program officers.
 reviews:queue                                   login     403       403       200       200       403       403       403       403       200
@@ -91,6 +112,9 @@ reviews:assign_application                      login     403       403       40
 reviews:ranking                                 login     403       403       403       403       200       403       403       403       200
 reviews:ranking_export                          login     403       403       403       403       200       403       403       403       200
 reviews:reopen                                  login     403       403       403       403       405/302   403       403       403       405/302
+reviews:rubric_edit                             login     403       403       403       403       200       403       403       403       200
+reviews:rubric_create_for_call                  login     403       403       403       403       405/302   403       403       403       405/302
+reviews:rubric_create_for_fund                  login     403       403       403       403       405/302   403       403       403       405/302
 
 # Awards: program officers decide, never finance. Payments: finance officers, never program officers.
 disbursements:approve                           login     403       403       403       403       200       403       403       403       200
@@ -104,6 +128,26 @@ disbursements:payment_record                    login     403       403       40
 disbursements:payment_change                    405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
 disbursements:reconcile                         login     403       403       403       403       403       200       403       403       200
 disbursements:statement_line_resolve            405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
+disbursements:balance_return                    405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
+disbursements:tranche_hold                      405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
+# Finance pages for payout accounts, payment batches, bank settings: finance officers (and admins) only.
+disbursements:payments                          login     403       403       403       403       403       200/405   403       403       200/405
+disbursements:payments_approve_many             405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
+disbursements:payment_review                    login     403       403       403       403       403       200/405   403       403       200/405
+disbursements:payment_reveal_account            405/login 405/403   405/403   405/403   405/403   405/403   405/200   405/403   405/403   405/200
+disbursements:payment_choose_account            405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
+disbursements:accounts                          login     403       403       403       403       403       200/405   403       403       200/405
+disbursements:account_detail                    login     403       403       403       403       403       200       403       403       200
+disbursements:account_verify                    405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
+disbursements:organization_accounts             login     403       403       403       403       403       200       403       403       200
+disbursements:batches                           login     403       403       403       403       403       200/405   403       403       200/405
+disbursements:batch_create                      405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
+disbursements:batch_detail                      login     403       403       403       403       403       200/405   403       403       200/405
+disbursements:batch_export                      405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
+disbursements:batch_change                      405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
+disbursements:bank_settings                     login     403       403       403       403       403       200       403       403       200
+disbursements:mapping_edit                      login     403       403       403       403       403       200       403       403       200
+disbursements:statement_line_link               405/login 405/403   405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/302
 disbursements:funds                             login     404       404       404       404       200       200       404       404       200
 disbursements:fund_dashboard                    login     404       404       404       404       200       200       404       404       200
 
@@ -112,6 +156,22 @@ reports:portal                                  login     403       403       40
 reports:fund                                    login     404       404       404       404       404       404       200       404       404
 reports:fund_reports                            login     403       403       403       403       200       200       403       403       200
 reports:download                                login     404       404       404       404       200       200       200       404       200
+
+# After the award: the grantee's grant and reports (own organisation; staff read), officers review; the
+# learning library is public.
+grantee_reports:learning                        200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405   200/405
+grantee_reports:grant                           login     200/405   404/405   403/405   403/405   200/405   200/405   403/405   403/405   200/405
+grantee_reports:signed_letter                   405/login 405/302   405/404   405/403   405/403   405/403   405/403   405/403   405/403   405/403
+grantee_reports:document                        login     200/405   404/405   403/405   403/405   200/405   200/405   403/405   403/405   200/405
+grantee_reports:report                          login     200/400   404       403       403       403       403       403       403       403
+grantee_reports:attachment                      login     200/405   404/405   403/405   403/405   200/405   200/405   403/405   403/405   200/405
+grantee_reports:attachment_remove               405/login 405/302   405/404   405/403   405/403   405/403   405/403   405/403   405/403   405/403
+grantee_reports:queue                           login     403       403       403       403       200/405   403       403       403       200/405
+grantee_reports:review                          login     403       403       403       403       200/404   403       403       403       200/404
+grantee_reports:requirements                    login     403       403       403       403       200/400   403       403       403       200/400
+grantee_reports:requirement_edit                login     403       403       403       403       200/400   403       403       403       200/400
+grantee_reports:requirement_remove              405/login 405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/403   405/302
+grantee_reports:requirement_form                405/login 405/403   405/403   405/403   405/403   405/302   405/403   405/403   405/403   405/302
 
 # The admin site itself. Program and finance officers are not admin users: they are sent to sign in.
 admin:index                                     login     login     login     login     login     login     login     login     login     200
@@ -146,6 +206,13 @@ admin:disbursements_grant_add                   login     login     login     lo
 admin:disbursements_payment_add                 login     login     login     login     login     login     login     login     login     403
 admin:disbursements_payment_change              login     login     login     login     login     login     login     login     login     200/302
 admin:disbursements_tranche_add                 login     login     login     login     login     login     login     login     login     403
+admin:disbursements_payoutaccount_add           login     login     login     login     login     login     login     login     login     403
+admin:disbursements_payoutaccount_change        login     login     login     login     login     login     login     login     login     200/403
+admin:disbursements_payoutaccount_delete        login     login     login     login     login     login     login     login     login     403
+admin:disbursements_paymentbatch_add            login     login     login     login     login     login     login     login     login     403
+admin:disbursements_paymentbatch_change         login     login     login     login     login     login     login     login     login     200/302
+admin:disbursements_balancereturn_add           login     login     login     login     login     login     login     login     login     403
+admin:disbursements_balancereturn_change        login     login     login     login     login     login     login     login     login     200/302
 admin:fundops_notification_add                  login     login     login     login     login     login     login     login     login     403
 admin:fundops_notification_change               login     login     login     login     login     login     login     login     login     200/302
 admin:django_tasks_database_dbtaskresult_add    login     login     login     login     login     login     login     login     login     403
@@ -161,6 +228,9 @@ admin:reviews_conflictdeclaration_add           login     login     login     lo
 admin:reviews_conflictdeclaration_change        login     login     login     login     login     login     login     login     login     200/302
 admin:reviews_conflictdeclaration_delete        login     login     login     login     login     login     login     login     login     403
 admin:reviews_review_add                        login     login     login     login     login     login     login     login     login     302
+admin:reviews_criterion_add                     login     login     login     login     login     login     login     login     login     302
+admin:reviews_criterion_change                  login     login     login     login     login     login     login     login     login     200/302
+admin:grantee_reports_grantreport_add           login     login     login     login     login     login     login     login     login     403
 """
 
 # Every ModelAdmin's pages (import/export ones where the admin has them), unless MATRIX has the row:

@@ -381,7 +381,7 @@ def check_headers(sheet, columns):
                                    f"{', '.join(columns)}."))
     if not problems and not sheet.rows:
         problems.append(RowProblem(2, "", "The file has a header row but no data rows."))
-    for number, _, overflow in sheet.rows:
+    for number, _cells, overflow in sheet.rows:
         if not _is_blank(overflow):
             problems.append(RowProblem(number, "", "This row has more cells than the header has columns."))
     return problems

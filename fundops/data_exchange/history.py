@@ -9,14 +9,16 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from applications import services as application_services
-from applications.models import THEMES, Application
+from applications.models import Application
 from disbursements.models import Grant, Payment
 from fundops import roles
 from fundops.audit import TransitionNotAllowed
 from fundops.models import AuditEntry, Organization
 from fundops.money import quantize, to_base
+from fundops.themes import DEFAULT_THEMES
 
 from .core import _known, funds_by_slug
 from .engine import Importer, RowProblem, aware, in_chunks, problems_from, register
@@ -30,8 +32,12 @@ OUTCOMES = ["approved", "declined", "withdrawn"]
 PAYMENT_STATUSES = ["paid", "reconciled", "returned"]
 # Declined and withdrawn applications never become grants; their grant_ref is kept in the
 # decision's audit note, written as "(ref. <grant_ref>)", so a second import finds them.
+# IN (...) look-ups: long lists on PostgreSQL, SQLite's variable limit elsewhere.
+def _lookup_chunk():
+    return 10_000 if connection.vendor == "postgresql" else 900
+
+
 _REF_IN_NOTE = re.compile(r"\(ref\. (?P<ref>[^)]+)\)")
-_THEME_BY_LOWER = {theme.lower(): theme for theme in THEMES}
 
 
 def _staff_problem(by, what):
@@ -94,7 +100,7 @@ class GrantImporter(Importer):
             fund = _known(row, "fund", funds, "No fund has the slug “{}”.")
             title = row.text("title", max_length=200)
             countries = row.countries("countries")
-            themes = self._themes(row)
+            themes = self._themes(row, fund)
             currency = row.currency("currency")
             outcome = row.choice("outcome", OUTCOMES)
             requested = row.amount("requested_amount", currency)
@@ -127,12 +133,19 @@ class GrantImporter(Importer):
             )))
         return records
 
-    def _themes(self, row):
+    def _themes(self, row, fund):
+        """The row's themes as its fund names them (matched regardless of case): the fund's own list,
+        else the network's default (also when the fund is unknown, so the row's other problems show)."""
+        offered = fund.theme_choices() if fund is not None else list(DEFAULT_THEMES)
+        by_lower = {theme.casefold(): theme for theme in offered}
         themes = []
         for item in row.items("themes"):
-            theme = _THEME_BY_LOWER.get(item.lower())
+            theme = by_lower.get(item.casefold())
             if theme is None:
-                row.problem("themes", f"“{item}” is not one of the themes: {'; '.join(THEMES)}.")
+                if fund is not None and fund.themes:
+                    row.problem("themes", f"“{item}” is not one of the themes of {fund.name}: {'; '.join(offered)}.")
+                else:
+                    row.problem("themes", f"“{item}” is not one of the themes: {'; '.join(offered)}.")
                 return None
             themes.append(theme)
         if not themes:
@@ -211,11 +224,13 @@ class PaymentImporter(Importer):
             problems.append(staff)
             return []
         self.check_duplicates(rows, problems)
+        # Plain rows, not model instances: the service locks and re-reads each grant (bench_imports).
         grants = {}
-        for chunk in in_chunks({row.peek("grant_ref") for row in rows}):
-            grants.update({g.reference: g for g in Grant.objects.filter(reference__in=chunk).select_related("fund")})
+        for chunk in in_chunks({row.peek("grant_ref") for row in rows}, size=_lookup_chunk()):
+            grants.update({g["reference"]: g for g in Grant.objects.filter(reference__in=chunk).values(
+                "pk", "reference", "currency", "status", "fund__base_currency")})
         self.stored = {}
-        for chunk in in_chunks({row.peek("reference") for row in rows}):
+        for chunk in in_chunks({row.peek("reference") for row in rows}, size=_lookup_chunk()):
             self.stored.update(dict(Payment.objects.filter(reference__in=chunk).values_list("reference", "grant__reference")))
         records = []
         for row in self.checking(rows):
@@ -228,17 +243,17 @@ class PaymentImporter(Importer):
             status = row.choice("status", PAYMENT_STATUSES)
             if None in (grant, reference, currency, amount, fx_rate, paid_on, status) or not row.base_fits("amount", amount, fx_rate):
                 continue
-            if currency != grant.currency:
-                row.problem("currency", f"Grant {grant.reference} is paid in {grant.currency}, not {currency}.")
+            if currency != grant["currency"]:
+                row.problem("currency", f"Grant {grant['reference']} is paid in {grant['currency']}, not {currency}.")
                 continue
-            if currency == grant.fund.base_currency and fx_rate != 1:
+            if currency == grant["fund__base_currency"] and fx_rate != 1:
                 row.problem("fx_rate", f"The rate must be 1: {currency} is the fund's base currency.")
                 continue
             stored_for = self.stored.get(reference)
-            if stored_for is not None and stored_for != grant.reference:
+            if stored_for is not None and stored_for != grant["reference"]:
                 row.problem("reference", f"The transfer “{reference}” is already recorded for grant {stored_for}.")
                 continue
-            records.append((row.number, dict(grant=grant, reference=reference, amount=amount, currency=currency,
+            records.append((row.number, dict(grant=grant["pk"], reference=reference, amount=amount, currency=currency,
                                              fx_rate=fx_rate, paid_on=paid_on, status=status)))
         return records
 
@@ -247,7 +262,7 @@ class PaymentImporter(Importer):
         # (per-row payment_import ran at ~70 rows/s; benchmarks/bench_imports.py).
         from disbursements.services import payments_import
 
-        results, refused = payments_import(payments=[record for _, record in records], by=self.by)
+        results, refused = payments_import(payments=[record for _, record in records], by=self.by, counts_only=True)
         problems = []
         for index, error in refused:
             problems.extend(_refused(error, records[index][0], self.fields_to_columns, "amount", self.columns))

@@ -24,10 +24,28 @@ GRANT_AWAITING_SCHEDULE = "grant_awaiting_schedule"
 PAYMENT_AWAITING_APPROVAL = "payment_awaiting_approval"
 PAYMENT_FAILED = "payment_failed"
 REPORT_READY = "report_ready"
+# Finance (disbursements/)
+PAYOUT_ACCOUNT_CHANGED = "payout_account_changed"
+# Grantee reports (grantee_reports/)
+REPORT_DUE_SOON = "report_due_soon"
+REPORT_DUE_TODAY = "report_due_today"
+REPORT_OVERDUE = "report_overdue"
+REPORT_SUBMITTED = "report_submitted"
+REPORT_CHANGES_REQUESTED = "report_changes_requested"
+REPORT_ACCEPTED = "report_accepted"
+# Accounts (fundops/registration.py)
+ORGANISATION_REGISTERED = "organisation_registered"
+ORGANISATION_VERIFIED = "organisation_verified"
+ORGANISATION_REJECTED = "organisation_rejected"
 
 # A person must get these whatever their preferences: a decision, a question only they can answer,
 # and a payment only they can approve (the four-eyes rule stalls without them).
 MANDATORY = frozenset({INFO_REQUESTED, APPLICATION_DECIDED, PAYMENT_AWAITING_APPROVAL})
+# A change to where an organisation is paid is the classic fraud: its people hear of every change,
+# whatever their preferences, so a change they did not ask for is noticed before money moves.
+MANDATORY = MANDATORY | {PAYOUT_ACCOUNT_CHANGED}
+# A registrant waits on the outcome of their registration: they always hear it.
+MANDATORY = MANDATORY | {ORGANISATION_VERIFIED, ORGANISATION_REJECTED}
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,24 @@ REGISTRY = {
         Kind(PAYMENT_FAILED, _("A payment failed or came back"), _FINANCE, ("grant", "amount", "state", "note")),
         Kind(REPORT_READY, _("A report you asked for is ready"),
              (roles.DONOR, roles.PROGRAM_OFFICER, roles.FINANCE_OFFICER), ("fund", "report")),
+        # Finance (disbursements/)
+        Kind(PAYOUT_ACCOUNT_CHANGED, _("Where your organisation is paid was changed"), _APPLICANT,
+             ("organisation", "account", "change", "by")),
+        # Grantee reports (grantee_reports/)
+        Kind(REPORT_DUE_SOON, _("A grantee report due within a week"), _APPLICANT, ("report", "grant", "fund", "due")),
+        Kind(REPORT_DUE_TODAY, _("A grantee report due today"), _APPLICANT, ("report", "grant", "fund", "due")),
+        Kind(REPORT_OVERDUE, _("A grantee report past its due date"), _APPLICANT,
+             ("report", "grant", "fund", "due", "days_late")),
+        Kind(REPORT_SUBMITTED, _("A grantee report to review"), _OFFICER,
+             ("report", "grant", "fund", "due", "organisation", "resubmitted")),
+        Kind(REPORT_CHANGES_REQUESTED, _("Changes asked for on your report"), _APPLICANT,
+             ("report", "grant", "fund", "due", "comment")),
+        Kind(REPORT_ACCEPTED, _("Your report was accepted"), _APPLICANT, ("report", "grant", "fund", "due")),
+        # Accounts (fundops/registration.py)
+        Kind(ORGANISATION_REGISTERED, _("A new organisation registered"), _OFFICER, ("organisation", "country", "contact")),
+        Kind(ORGANISATION_VERIFIED, _("Your organisation was verified"), _APPLICANT, ("organisation",)),
+        Kind(ORGANISATION_REJECTED, _("Your organisation's registration was rejected"), _APPLICANT,
+             ("organisation", "reason")),
     ]
 }
 

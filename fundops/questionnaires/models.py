@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fundops.money import CURRENCY_CHOICES
+
 
 class Questionnaire(models.Model):
     class Purpose(models.TextChoices):
@@ -67,6 +69,10 @@ class Question(models.Model):
     max_value = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     max_length = models.PositiveIntegerField(null=True, blank=True, help_text=_("Most characters, for text."))
     word_limit = models.PositiveIntegerField(null=True, blank=True, help_text=_("Most words, for long text."))
+    # Money questions: set when the question is added (the fund's base currency unless chosen), so
+    # reading an answer never needs the fund, and a later change of the fund's currency leaves old
+    # answers in the currency they were given in.
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, blank=True)
     # Conditional display kept simple: show this question only when another's answer equals a value.
     show_if_key = models.SlugField(max_length=50, blank=True)
     show_if_value = models.CharField(max_length=200, blank=True)

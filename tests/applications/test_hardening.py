@@ -54,17 +54,20 @@ def test_the_remove_button_still_removes_a_document(signed_in, draft, applicant)
     assert draft.title == "After"
 
 
-def test_a_refused_upload_leaves_no_accepted_file_on_disk(signed_in, draft, settings):
+def test_a_refused_upload_is_not_stored_but_the_one_that_passed_is_kept(signed_in, draft, settings):
     renamed_program = SimpleUploadedFile("certificate.pdf", b"MZ\x90\x00not a pdf at all")
     response = signed_in.post(reverse("applications:edit", args=[draft.pk]), {
         "title": "After", "budget": pdf("budget.pdf"), "registration": renamed_program,
     })
     assert response.status_code == 400
-    assert "does not contain what its name says" in response.content.decode()
-    assert not Attachment.objects.exists()
-    assert _stored_files(settings) == []
+    page = response.content.decode()
+    assert "does not contain what its name says" in page
+    # Nothing typed is lost: the title stays in the form, and the budget (which passed) is kept with the draft.
+    assert 'value="After"' in page and "budget.pdf" in page
+    assert list(Attachment.objects.values_list("kind", "original_name")) == [("budget", "budget.pdf")]
+    assert len(_stored_files(settings)) == 1
     draft.refresh_from_db()
-    assert draft.title == "Before"
+    assert draft.title == "Before"  # the draft's fields are saved only when every one can be
 
 
 def test_the_service_checks_every_file_before_writing_any(draft, applicant, settings):

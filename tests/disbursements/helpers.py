@@ -29,14 +29,25 @@ def ready_application(fund, *, requested=Decimal("15000"), currency="USD", revie
 
 
 def approve(application, officer, amount="10000", currency="USD", fx_rate=None, plan=None, **kwargs):
+    """The award, its grantee given a verified payout account (as a real grantee has before money moves)."""
+    verified_account(application.organization)
     return services.grant_approve(
         application=application, by=officer, amount=Decimal(amount), currency=currency, fx_rate=fx_rate,
         tranche_plan=plan, **kwargs,
     )
 
 
+def verified_account(organization, **kwargs):
+    """The organisation's verified payout account (made once): payments to it can be approved."""
+    from disbursements.models import PayoutAccount
+
+    existing = PayoutAccount.objects.filter(organization=organization, verification="verified").first()
+    return existing or factories.PayoutAccountFactory(organization=organization, **kwargs)
+
+
 def paid_payment(grant, scheduler, approver, *, amount=None, reference=None, tranche=None, fx_rate=None):
     """Schedule (scheduler), approve and record (approver) a payment of the first open tranche."""
+    verified_account(grant.organization)
     tranche = tranche or grant.tranches.filter(status="open").order_by("number").first()
     payment = services.payment_schedule(tranche=tranche, by=scheduler, amount=amount)
     services.payment_approve(payment=payment, by=approver)

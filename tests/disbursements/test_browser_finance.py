@@ -30,7 +30,11 @@ def test_finance_officers_pay_an_award_with_four_eyes(page, sign_in):
     # Lucia approves it and records the payout.
     sign_in(page, lucia)
     page.goto("/finance/")
-    page.locator("#to-approve").get_by_role("button", name="Approve").click()
+    page.locator("#to-approve").get_by_role("link", name="Review and approve").click()
+    # The approver sees where the money goes before approving it.
+    assert page.locator("#account-number").inner_text().endswith("•3000")
+    page.get_by_role("button", name="Approve USD 9,500.00").click()
+    page.goto("/finance/")
     page.locator("#to-record").get_by_role("link", name="Record payout").click()
     page.fill("#id_paid_on", timezone.localdate().isoformat())
     page.fill("#id_reference", "FT-BROWSER-1")

@@ -12,7 +12,7 @@ from disbursements import services
 from disbursements.selectors import payout_defaults
 from fundops.models import Notification
 from tests import factories
-from tests.disbursements.helpers import approve, funded, paid_payment, ready_application
+from tests.disbursements.helpers import approve, funded, paid_payment, ready_application, verified_account
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +114,7 @@ def test_historical_imports_tell_no_one(applicants, officer, finance):
 
 @pytest.fixture
 def rapid_application(applicants):
+    verified_account(applicants[0].organization)
     return ready_application(funded(rapid=True), organization=applicants[0].organization, requested="8000")
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from disbursements import services
-from disbursements.models import Payment, PaymentState
+from disbursements.models import Payment
 from disbursements.selectors import fund_position, grant_summary
 from fundops.audit import TransitionNotAllowed, audit_trail
 from tests import factories

@@ -75,8 +75,13 @@ def test_a_header_without_the_columns_is_refused(finance):
 
 def test_reading_the_same_statement_twice_changes_nothing_more(payments, finance):
     first, _ = payments
-    services.bank_statement_reconcile(file=statement("2026-11-02,5000.00,USD,FT-001"), by=finance)
+    once = services.bank_statement_reconcile(file=statement("2026-11-02,5000.00,USD,FT-001"), by=finance)
     again = services.bank_statement_reconcile(file=statement("2026-11-02,5000.00,USD,FT-001"), by=finance)
-    line = again.lines.get()
+    # The same file is the same statement: it is not stored or read a second time.
+    assert again.pk == once.pk and again.already_imported and BankStatement.objects.count() == 1
+    assert StatementLine.objects.count() == 1
+    # Another statement showing the same payment finds it already reconciled.
+    other = services.bank_statement_reconcile(file=statement("2026-11-30,5000.00,USD,FT-001", "2026-11-30,1.00,USD,X"), by=finance)
+    line = other.lines.get(reference="FT-001")
     assert line.status == "matched" and line.reason == "Already reconciled."
     assert [e for e in first.__class__.objects.filter(state="reconciled")] == [first]

@@ -11,7 +11,7 @@ from applications.models import Application
 from disbursements import services
 from disbursements.models import Grant, Payment
 from tests import factories
-from tests.disbursements.helpers import approve, funded, paid_payment, ready_application
+from tests.disbursements.helpers import approve, funded, paid_payment, ready_application, verified_account
 
 pytestmark = pytest.mark.django_db
 
@@ -111,8 +111,8 @@ def test_workspace_never_offers_my_own_payments_for_approval(client, grant, fina
     response = signed_in(client, finance).get(reverse("disbursements:workspace"))
     approvals = list(response.context["to_approve"])
     assert approvals == [theirs] and mine not in approvals
-    assert reverse("disbursements:payment_approve", args=[theirs.pk]) in response.content.decode()
-    assert reverse("disbursements:payment_approve", args=[mine.pk]) not in response.content.decode()
+    assert reverse("disbursements:payment_review", args=[theirs.pk]) in response.content.decode()
+    assert reverse("disbursements:payment_review", args=[mine.pk]) not in response.content.decode()
     # And a forged request is refused with a message.
     response = client.post(reverse("disbursements:payment_approve", args=[mine.pk]), follow=True)
     assert "another finance officer must approve" in response.content.decode()
@@ -163,6 +163,7 @@ def test_fund_dashboard_shows_the_fund_position(client, grant, officer, finance,
 
 def test_rapid_response_approval_schedules_the_payment_in_the_same_step(client, officer, finance):
     application = ready_application(funded(rapid=True), requested="8000")
+    verified_account(application.organization)
     url = reverse("disbursements:approve", args=[application.pk])
     page = signed_in(client, officer).get(url).content.decode()
     assert "Schedule the payment now" in page
@@ -184,6 +185,7 @@ def test_rapid_response_approval_schedules_the_payment_in_the_same_step(client, 
 
 def test_unticked_fast_track_approves_without_scheduling(client, officer):
     application = ready_application(funded(rapid=True), requested="8000")
+    verified_account(application.organization)
     url = reverse("disbursements:approve", args=[application.pk])
     signed_in(client, officer).post(url, {"amount": "8000", "currency": "USD", "plan_mode": "single"})
     assert Grant.objects.filter(application=application).exists()

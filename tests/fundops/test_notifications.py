@@ -1,6 +1,5 @@
 """Notifications: every kind reaches a real SMTP server, after commit, once, even when the server was
 down; preferences and the digest; the inbox shows each person only their own."""
-import asyncio
 import datetime
 import re
 import socket
@@ -9,7 +8,6 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.template import Context, Engine
@@ -99,8 +97,8 @@ def subject_of(raw):
 def test_every_kind_has_a_template_and_every_template_a_kind():
     names = {path.stem for path in TEMPLATES.glob("*.txt")}
     assert names == set(kinds.REGISTRY) | {"digest"}
-    assert len(kinds.REGISTRY) == 17
-    assert kinds.MANDATORY == {"info_requested", "application_decided", "payment_awaiting_approval"}
+    assert kinds.MANDATORY >= {"info_requested", "application_decided", "payment_awaiting_approval"}
+    assert kinds.MANDATORY <= set(kinds.REGISTRY)
 
 
 @pytest.mark.parametrize("kind", sorted(kinds.REGISTRY))
@@ -140,7 +138,7 @@ def test_every_kind_is_received_by_a_real_smtp_server(smtp, person, django_captu
             for kind in kinds.REGISTRY:
                 notify(recipient=person, kind=kind, event_key=f"test:{kind}", url=f"/work/{kind}/",
                        context=sample_context(kind))
-    assert len(smtp.messages) == len(kinds.REGISTRY) == 17
+    assert len(smtp.messages) == len(kinds.REGISTRY)
     for kind in kinds.REGISTRY:
         message = next(m for m in smtp.messages if f"https://grants.example.org/work/{kind}/" in m)
         assert f"To: {person.email}" in message
@@ -340,7 +338,7 @@ def test_mandatory_kinds_cannot_be_turned_off(smtp, person, client, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         for kind in kinds.MANDATORY:
             notify(recipient=person, kind=kind, event_key=f"m:{kind}", url="/", context=sample_context(kind))
-    assert len(smtp.messages) == 3
+    assert len(smtp.messages) == len(kinds.MANDATORY)
 
 
 @pytest.mark.django_db

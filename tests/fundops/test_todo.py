@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from applications.models import Application, InfoRequest
 from disbursements.models import Grant, Payment, Tranche
+from grantee_reports.models import GrantReport
 from reports.models import ReportRequest
 from reviews import services as review_services
 from reviews.models import Assignment, Review
@@ -202,6 +203,24 @@ def _waiting(n, *, officer, reviewer, finance_officer, colleague, applicant, don
         for i, t in enumerate(tranches)
     )
     own = dict(organization=applicant.organization, fund=rapid, summary="s")
+    # Grantee reports: overdue and submitted ones for officers; sent back and due soon for the grantee.
+    GrantReport.objects.bulk_create(
+        GrantReport(grant=g, kind="final", title=f"R{i}", due_on=NOW().date() - datetime.timedelta(days=3),
+                    state=["due", "submitted"][i % 2], submitted_at=NOW() if i % 2 else None)
+        for i, g in enumerate(grants)
+    )
+    own_grants = Grant.objects.bulk_create(
+        Grant(application=a, fund=rapid, organization=applicant.organization, reference=f"OG-{n}-{i}",
+              amount=Decimal("1000"), currency="USD", fx_rate=1, fx_date=NOW().date(), base_amount=Decimal("1000"),
+              public_reference=f"OP{n}-{i}")
+        for i, a in enumerate(Application.objects.bulk_create(
+            Application(state="approved", title=f"O{i}", **own) for i in range(n)))
+    )
+    GrantReport.objects.bulk_create(
+        GrantReport(grant=g, kind="final", title=f"OR{i}", due_on=NOW().date() + datetime.timedelta(days=5),
+                    state=["due", "changes_requested"][i % 2], changes_comment="Add the receipts." if i % 2 else "")
+        for i, g in enumerate(own_grants)
+    )
     Application.objects.bulk_create(Application(state="draft", title=f"D{i}", **own) for i in range(n))
     Application.objects.bulk_create(Application(state="info_requested", title=f"I{i}", **own) for i in range(n))
     ReportRequest.objects.bulk_create(

@@ -20,6 +20,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from disbursements.models import PAID_STATES, Grant, Payment
+from fundops import disclosure
 from fundops.demo import COVID_SLUG, LEF_SLUG
 from fundops.models import Fund
 from reports.builders import build_donor_report, default_period
@@ -183,8 +184,14 @@ def test_no_payment_row_or_currency_pins_an_undisclosed_grant_down(demo, slug):
             if payment.currency not in named_currencies | {base}:
                 for label, text in all_text(outputs).items():
                     assert payment.currency not in text, f"{payment.currency}, paid only to an at-risk grantee, is in the {label}"
-            assert not any(r["currency"] == payment.currency and Decimal(str(r["amount"])) == payment.amount
-                           and r["grant"] not in named_refs for r in payments)
+            # A folded row may equal one hidden payment only when that payment was the quarter's only
+            # undisclosed one (then period total minus named payments gives it anyway, and the row
+            # names no grant, day, country or currency): folding never isolates a poolable payment.
+            quarter = disclosure.quarter_label(payment.paid_on)
+            alone = [p for h in facts["hidden"] for p in h["payments"] if disclosure.quarter_label(p.paid_on) == quarter]
+            if len(alone) > 1:
+                assert not any(Decimal(str(r["amount"])) == payment.base_amount and r["grant"] not in named_refs
+                               for r in payments), f"a folded row of {quarter} is one hidden payment"
 
 
 @pytest.mark.parametrize("slug", FUNDS)
@@ -193,7 +200,9 @@ def test_the_time_series_does_not_give_an_undisclosed_payment_its_month(demo, sl
     facts, text = demo[slug]["facts"], demo[slug]["pdf"]
     for hidden in facts["hidden"]:
         for payment in hidden["payments"]:
-            assert f"{payment.paid_on:%b %Y}" not in text, f"{payment.paid_on:%b %Y} is a row of the PDF"
+            # A row of the time series starts its line with the month; the cover's date does not count.
+            month = re.compile(rf"^\s*{payment.paid_on:%b %Y}\s+\S", re.MULTILINE)
+            assert not month.search(text), f"{payment.paid_on:%b %Y} is a row of the PDF"
 
 
 @pytest.mark.parametrize("slug", FUNDS)

@@ -31,7 +31,7 @@ def told(kind):
 
 
 def full_scores(fund):
-    return {c.pk: {"score": c.max_score, "comment": "Clear."} for c in fund.rubric.criteria.all()}
+    return {c.pk: {"score": c.max_score, "comment": "Clear."} for c in fund.rubrics.get().criteria.all()}
 
 
 def test_an_assignment_tells_the_reviewer_with_its_due_date(officer, in_review, make_reviewer, mailoutbox,

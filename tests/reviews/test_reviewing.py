@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_a_submitted_review_gets_its_weighted_score_and_is_audited(fund, in_review, make_reviewer, declared):
     reviewer = make_reviewer()
     assignment = declared(in_review(), reviewer)
-    rooted, feasible = fund.rubric.criteria.all()
+    rooted, feasible = fund.rubrics.get().criteria.all()
     review = services.review_submit(
         assignment=assignment, by=reviewer, recommendation="maybe",
         scores={rooted.pk: {"score": 4, "comment": "Led by the community."}, feasible.pk: {"score": "6", "comment": ""}},
@@ -33,7 +33,7 @@ def test_a_submitted_review_gets_its_weighted_score_and_is_audited(fund, in_revi
 def test_a_score_outside_0_to_max_is_refused_with_a_message_and_nothing_saved(fund, in_review, make_reviewer, declared):
     reviewer = make_reviewer()
     assignment = declared(in_review(), reviewer)
-    rooted, feasible = fund.rubric.criteria.all()
+    rooted, feasible = fund.rubrics.get().criteria.all()
     scores = full_scores(fund)
     scores[rooted.pk]["score"] = 6
     scores[feasible.pk]["score"] = -1
@@ -61,7 +61,7 @@ def test_a_score_that_is_not_a_whole_number_is_refused(fund, in_review, make_rev
 def test_submitting_needs_every_criterion_and_a_recommendation_but_a_draft_does_not(fund, in_review, make_reviewer, declared):
     reviewer = make_reviewer()
     assignment = declared(in_review(), reviewer)
-    rooted, feasible = fund.rubric.criteria.all()
+    rooted, feasible = fund.rubrics.get().criteria.all()
     services.review_save_draft(assignment=assignment, by=reviewer, scores={rooted.pk: {"score": 3, "comment": "ok"}})
     with pytest.raises(ValidationError) as error:
         services.review_submit(assignment=assignment, by=reviewer)

@@ -48,7 +48,7 @@ def test_a_conflicted_reviewer_gets_404_on_details_and_scoring_and_is_replaced(c
     login(client, reviewer)
     response = client.post(reverse("reviews:declare", args=[assignment.pk]), {"has_conflict": "yes", "reason": ""})
     assert response.status_code == 200
-    assert "Say briefly what the conflict is" in response.content.decode()
+    assert "Say briefly what the conflict is" in response.getvalue().decode()
     client.post(reverse("reviews:declare", args=[assignment.pk]), {"has_conflict": "yes", "reason": "My sister works there."})
     assert client.get(reverse("reviews:score", args=[assignment.pk])).status_code == 404
     assert client.get(reverse("reviews:declare", args=[assignment.pk])).status_code == 404
@@ -99,13 +99,13 @@ def test_an_assigned_reviewer_may_download_documents_only_after_declaring(client
 def test_scores_out_of_range_are_shown_next_to_the_field_and_nothing_is_lost(client, fund, in_review, make_reviewer, declared):
     reviewer = make_reviewer()
     assignment = declared(in_review(), reviewer)
-    rooted, feasible = fund.rubric.criteria.all()
+    rooted, feasible = fund.rubrics.get().criteria.all()
     login(client, reviewer)
     response = client.post(reverse("reviews:score", args=[assignment.pk]), {
         f"score_{rooted.pk}": "9", f"comment_{rooted.pk}": "Deeply rooted.",
         f"score_{feasible.pk}": "7", "recommendation": "fund", "submit": "1",
     })
-    page = response.content.decode()
+    page = response.getvalue().decode()
     assert response.status_code == 200
     assert "a score must be between 0 and 5; 9 is outside that range" in page
     assert "Deeply rooted." in page and 'value="7"' in page
@@ -123,7 +123,7 @@ def test_other_reviews_are_visible_only_after_submitting_ones_own(client, fund, 
     before = client.get(reverse("reviews:score", args=[second_assignment.pk])).content.decode()
     assert "UNIQUE-FIRST-COMMENT" not in before and str(first) not in before
     assert "appear here once you have submitted your own" in before
-    rooted, feasible = fund.rubric.criteria.all()
+    rooted, feasible = fund.rubrics.get().criteria.all()
     response = client.post(reverse("reviews:score", args=[second_assignment.pk]), {
         f"score_{rooted.pk}": "3", f"score_{feasible.pk}": "5", "recommendation": "maybe", "submit": "1",
     })
@@ -196,7 +196,7 @@ def test_the_ranking_sorts_by_column_and_shows_criterion_means(client, officer, 
 
 def test_the_ranking_exports_to_csv_and_xlsx_with_exact_decimals(client, officer, fund, in_review, make_reviewer, declared):
     application = in_review(title="Exported proposal")
-    rooted, feasible = fund.rubric.criteria.all()
+    rooted, feasible = fund.rubrics.get().criteria.all()
     reviewer = make_reviewer()
     services.review_submit(assignment=declared(application, reviewer), by=reviewer, recommendation="fund",
                            scores={rooted.pk: {"score": 2}, feasible.pk: {"score": 3}})
@@ -204,17 +204,18 @@ def test_the_ranking_exports_to_csv_and_xlsx_with_exact_decimals(client, officer
     login(client, officer)
     response = client.get(reverse("reviews:ranking_export", args=[fund.slug]) + "?format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    frame = pd.read_csv(io.StringIO(response.content.decode()), dtype=str)
+    content = response.getvalue().decode()
+    frame = pd.read_csv(io.StringIO(content), dtype=str)
     row = frame[frame["Title"] == "Exported proposal"].iloc[0]
     # (3 × 2/5 + 1 × 3/10) / 4 × 100 = 37.5
     assert row["Weighted score (0-100)"] == "37.50"
     assert row["Community rootedness (mean of 5)"] == "2.00"
-    assert "Secret Defenders" not in response.content.decode()
-    assert "Undisclosed organisation" in response.content.decode()
-    assert at_risk.title in response.content.decode()
+    assert "Secret Defenders" not in content
+    assert "Undisclosed organisation" in content
+    assert at_risk.title in content
 
     response = client.get(reverse("reviews:ranking_export", args=[fund.slug]) + "?format=xlsx")
-    sheet = pd.read_excel(io.BytesIO(response.content), dtype=str)
+    sheet = pd.read_excel(io.BytesIO(response.getvalue()), dtype=str)
     assert Decimal(sheet[sheet["Title"] == "Exported proposal"].iloc[0]["Weighted score (0-100)"]) == Decimal("37.5")
     assert client.get(reverse("reviews:ranking_export", args=[fund.slug]) + "?format=pdf").status_code == 404
 

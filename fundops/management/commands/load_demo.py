@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-DEMO_PARTS = ["fundops.demo", "applications.demo", "reviews.demo", "disbursements.demo", "reports.demo"]
+DEMO_PARTS = ["fundops.demo", "fundsetup.demo", "applications.demo", "reviews.demo", "disbursements.demo", "grantee_reports.demo", "reports.demo"]
 
 
 class Command(BaseCommand):
@@ -45,6 +45,8 @@ class Command(BaseCommand):
         for username, role_label in DEMO_USERS:
             second = "  + 6-digit code" if username in DEMO_TOTP_USERS else ""
             self.stdout.write(f"  {role_label:<26} {username:<12} password: {DEMO_PASSWORD}{second}")
+        # Made by grantee_reports.demo: an organisation with an award, payments and reports to write.
+        self.stdout.write(f"  {'Grantee (award, reports)':<26} {'grantee':<12} password: {DEMO_PASSWORD}")
         self.stdout.write(
             f"Staff ({', '.join(DEMO_TOTP_USERS)}) also type a 6-digit code after the password. Either add "
             f"this demo-only secret to an authenticator app: {DEMO_TOTP_SECRET}\n"

@@ -1,9 +1,6 @@
-"""Every write about reviews: rubric set-up, assignments (by hand and automatic), conflict-of-
-interest declarations and recusals, scoring and submission, reopening, panel votes.
-
-State changes go through fundops.audit.transition_with_audit, so each one and its audit row
-are saved together; creating an assignment writes its own audit row in the same transaction.
-"""
+"""Every write about who reviews what: the reviewer pool, assignments (by hand and automatic,
+spread evenly), reminders, replacements after a recusal, cancellations, and the reviewer's
+conflict-of-interest declaration that comes before they see anything."""
 import datetime
 import heapq
 from collections import Counter, defaultdict
@@ -15,92 +12,19 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import Application, State
-from applications.services import application_notice_context, notify_each, staff_application_url
+from applications.models import Application
+from applications.services import application_notice_context, notify_each
 from fundops import roles
-from fundops.audit import TransitionNotAllowed, transition_with_audit
 from fundops.models import AuditEntry, Fund, User
 from fundops.notifications import kinds, notify
 from fundops.notifications.recipients import program_officers
 
-from .models import (
-    Assignment,
-    ConflictDeclaration,
-    Criterion,
-    PanelTieBreak,
-    PanelVote,
-    Recommendation,
-    Review,
-    ReviewerPoolMember,
-    Rubric,
-    Score,
-    StandingConflict,
-)
-from .scoring import weighted_score
-from .selectors import IN_REVIEW_STATES, application_ready_for_decision, panel_result
-from .tasks import REVIEW_REMINDERS, schedule_review_reminders
+from ..models import Assignment, ConflictDeclaration, ReviewerPoolMember, StandingConflict
+from ..selectors import IN_REVIEW_STATES
+from ..tasks import REVIEW_REMINDERS, schedule_review_reminders
+from ._common import DEFAULT_REVIEW_DAYS, _audit_created, _require_officer, _transition
 
-# How long a reviewer has on a pooled fund's application; rapid-response funds use their decision target.
-DEFAULT_REVIEW_DAYS = 14
-# States in which an application is no longer reviewed: its open assignments are cancelled.
-OUT_OF_REVIEW_STATES = {State.DECLINED, State.WITHDRAWN, State.APPROVED, State.CANCELLED}
-
-
-def _require_officer(user):
-    if not roles.is_program_officer(user):
-        raise PermissionDenied("Only a program officer can do this.")
-
-
-def _audit_created(obj, *, by, transition, to_state, note=""):
-    return AuditEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=obj.pk,
-        actor=by,
-        transition=transition,
-        from_state="",
-        to_state=to_state,
-        note=note,
-    )
-
-
-def _transition(obj, transition, *, by, note="", **kwargs):
-    try:
-        return transition_with_audit(obj=obj, transition=transition, by=by, note=note, state_field="status", **kwargs)
-    except TransitionNotAllowed as exc:
-        raise ValidationError(str(exc)) from exc
-
-
-# Rubric and pool ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def rubric_set(*, fund, by, mode=Rubric.Mode.SCORING, instructions=""):
-    _require_officer(by)
-    if mode == Rubric.Mode.PANEL_VOTE and not fund.is_rapid_response:
-        raise ValidationError({"mode": ["Only a rapid-response fund can decide by panel vote."]})
-    rubric, _ = Rubric.objects.update_or_create(fund=fund, defaults={"mode": mode, "instructions": instructions})
-    return rubric
-
-
-@transaction.atomic
-def criterion_add(*, rubric, by, title, max_score, weight, guidance="", order=None):
-    _require_officer(by)
-    errors = {}
-    if not title.strip():
-        errors["title"] = ["Give the criterion a title."]
-    if max_score is None or int(max_score) < 1:
-        errors["max_score"] = ["The maximum score must be at least 1."]
-    if weight is None or weight <= 0:
-        errors["weight"] = ["The weight must be more than 0."]
-    if errors:
-        raise ValidationError(errors)
-    if Score.objects.filter(criterion__rubric=rubric).exists():
-        raise ValidationError("Reviews have already been scored against this rubric; its criteria can no longer change.")
-    if order is None:
-        order = rubric.criteria.count() + 1
-    return Criterion.objects.create(
-        rubric=rubric, title=title.strip(), guidance=guidance, max_score=max_score, weight=weight, order=order
-    )
+# Pool -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -118,6 +42,7 @@ def reviewer_pool(*, fund):
     if ReviewerPoolMember.objects.filter(fund=fund).exists():
         reviewers = reviewers.filter(review_pools__fund=fund)
     return reviewers.distinct().order_by("id")
+
 
 
 # Assignments ----------------------------------------------------------------------------
@@ -398,178 +323,3 @@ def conflict_declare(*, assignment, by, has_conflict, reason=""):
         )
     return declaration
 
-
-# Scoring --------------------------------------------------------------------------------
-
-
-def _own_open_assignment(assignment, by):
-    assignment = (
-        Assignment.objects.select_for_update()
-        .select_related("application__fund")
-        .get(pk=assignment.pk)
-    )
-    if assignment.reviewer_id != getattr(by, "pk", None):
-        raise PermissionDenied("Only the assigned reviewer can score this application.")
-    if assignment.status == Assignment.Status.SUBMITTED:
-        raise ValidationError("You have already submitted this review. A program officer can reopen it if it must change.")
-    if assignment.status != Assignment.Status.NO_CONFLICT:
-        raise ValidationError(f"This assignment is {assignment.get_status_display().lower()}; it cannot be scored.")
-    return assignment
-
-
-def _criteria_of(assignment):
-    rubric = Rubric.objects.filter(fund_id=assignment.application.fund_id).first()
-    if rubric is None:
-        raise ValidationError("This fund has no rubric yet; a program officer must set one up before scoring.")
-    if rubric.is_panel:
-        raise ValidationError("This fund decides by panel vote; cast a vote instead of scoring.")
-    return list(rubric.criteria.all())
-
-
-def _clean_scores(criteria, scores):
-    """scores: {criterion id: {"score": …, "comment": …}}. Returns cleaned values and errors per field."""
-    cleaned, errors = {}, {}
-    by_id = {c.pk: c for c in criteria}
-    for key, entry in (scores or {}).items():
-        criterion = by_id.get(int(key))
-        if criterion is None:
-            raise ValidationError("A score was given for a criterion that is not in this fund's rubric.")
-        raw = entry.get("score")
-        comment = (entry.get("comment") or "").strip()
-        if raw in (None, ""):
-            if comment:
-                cleaned[criterion.pk] = (None, comment)
-            continue
-        try:
-            value = int(str(raw).strip())
-            if str(value) != str(raw).strip():
-                raise ValueError
-        except ValueError:
-            errors[f"score_{criterion.pk}"] = [f"“{criterion.title}”: enter a whole number from 0 to {criterion.max_score}."]
-            continue
-        if not 0 <= value <= criterion.max_score:
-            errors[f"score_{criterion.pk}"] = [
-                f"“{criterion.title}”: a score must be between 0 and {criterion.max_score}; {value} is outside that range."
-            ]
-            continue
-        cleaned[criterion.pk] = (value, comment)
-    return cleaned, errors
-
-
-def _save_draft(assignment, by, scores, recommendation, comment):
-    criteria = _criteria_of(assignment)
-    cleaned, errors = _clean_scores(criteria, scores)
-    if recommendation not in (None, "") and recommendation not in Recommendation.values:
-        errors["recommendation"] = ["Choose fund, maybe or do not fund."]
-    if errors:
-        raise ValidationError(errors)
-    review, created = Review.objects.get_or_create(assignment=assignment)
-    if review.status == Review.Status.SUBMITTED:
-        raise ValidationError("You have already submitted this review. A program officer can reopen it if it must change.")
-    if recommendation is not None:
-        review.recommendation = recommendation
-    if comment is not None:
-        review.comment = comment.strip()
-    review.save()
-    for criterion_id, (value, text) in cleaned.items():
-        if value is None:
-            Score.objects.filter(review=review, criterion_id=criterion_id).update(comment=text)
-            continue
-        Score.objects.update_or_create(review=review, criterion_id=criterion_id, defaults={"score": value, "comment": text})
-    return review, criteria
-
-
-@transaction.atomic
-def review_save_draft(*, assignment, by, scores=None, recommendation=None, comment=None):
-    """Keep the reviewer's work so far; nothing is checked for completeness yet."""
-    assignment = _own_open_assignment(assignment, by)
-    review, _ = _save_draft(assignment, by, scores, recommendation, comment)
-    return review
-
-
-@transaction.atomic
-def review_submit(*, assignment, by, scores=None, recommendation=None, comment=None):
-    """Submit once: every criterion scored within 0..max and a recommendation given."""
-    assignment = _own_open_assignment(assignment, by)
-    review, criteria = _save_draft(assignment, by, scores, recommendation, comment)
-    given = {s.criterion_id: s for s in review.scores.select_related("criterion")}
-    errors = {}
-    for criterion in criteria:
-        if criterion.pk not in given:
-            errors[f"score_{criterion.pk}"] = [f"“{criterion.title}”: give a score from 0 to {criterion.max_score}."]
-    if not review.recommendation:
-        errors["recommendation"] = ["Choose your overall recommendation: fund, maybe or do not fund."]
-    if errors:
-        raise ValidationError(errors)
-    score = weighted_score((given[c.pk].score, c.max_score, c.weight) for c in criteria)
-    _transition(review, "submit", by=by, note=f"weighted score {score}", weighted_score=score)
-    _transition(assignment, "submit", by=by)
-    _tell_if_ready(assignment.application)
-    return review
-
-
-def _tell_if_ready(application):
-    """The last required review (or the deciding panel vote) is in: program officers are told."""
-    if application.state != State.IN_REVIEW or not application_ready_for_decision(application=application):
-        return
-    reviews = Assignment.objects.filter(application=application, status=Assignment.Status.SUBMITTED).count()
-    notify_each(
-        program_officers(), kind=kinds.READY_FOR_DECISION, event_key=f"application:{application.pk}:ready-for-decision",
-        obj=application, url=staff_application_url(application),
-        context=application_notice_context(application, reviews=reviews),
-    )
-
-
-@transaction.atomic
-def review_reopen(*, review, by, reason):
-    """A program officer sends a submitted review back to its reviewer for changes (audited)."""
-    _require_officer(by)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": ["Say why the review is reopened; the reviewer and the audit trail see it."]})
-    review = Review.objects.select_for_update().get(pk=review.pk)
-    assignment = Assignment.objects.select_for_update().get(pk=review.assignment_id)
-    if assignment.application.state not in IN_REVIEW_STATES:
-        raise ValidationError("The application is no longer in review; its reviews cannot be reopened.")
-    _transition(review, "reopen", by=by, note=reason)
-    _transition(assignment, "reopen", by=by, note=reason)
-    return review
-
-
-# Panel votes (rapid-response funds in panel mode) ----------------------------------------
-
-
-@transaction.atomic
-def panel_vote_cast(*, assignment, by, vote, note=""):
-    assignment = _own_open_assignment(assignment, by)
-    rubric = Rubric.objects.filter(fund_id=assignment.application.fund_id).first()
-    if rubric is None or not rubric.is_panel:
-        raise ValidationError("This fund scores reviews against its rubric; it does not take panel votes.")
-    if vote not in PanelVote.Vote.values:
-        raise ValidationError({"vote": ["Choose fund or do not fund."]})
-    if PanelVote.objects.filter(application_id=assignment.application_id, member=by).exists():
-        raise ValidationError("You have already voted on this application.")
-    panel_vote = PanelVote.objects.create(
-        application_id=assignment.application_id, member=by, vote=vote, note=(note or "").strip()
-    )
-    _transition(assignment, "submit", by=by, note=f"panel vote: {panel_vote.get_vote_display().lower()}")
-    _tell_if_ready(assignment.application)
-    return panel_vote
-
-
-@transaction.atomic
-def panel_tie_break(*, application, by, vote, note=""):
-    """An evenly split panel: the program officer decides which way the panel's result goes."""
-    _require_officer(by)
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    if vote not in PanelVote.Vote.values:
-        raise ValidationError({"vote": ["Choose fund or do not fund."]})
-    result = panel_result(application=application)
-    if not result["tie"]:
-        raise ValidationError("The panel is not tied; its majority decides.")
-    if result["tie_break"] is not None:
-        raise ValidationError("This tie has already been broken.")
-    tie_break = PanelTieBreak.objects.create(application=application, vote=vote, note=(note or "").strip(), decided_by=by)
-    _audit_created(tie_break, by=by, transition="break_tie", to_state=vote, note=tie_break.note)
-    _tell_if_ready(application)
-    return tie_break
