@@ -19,7 +19,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 PORT=$(PORT) $(PY) manage.py load_demo
 	@echo "Starting the background worker (reports) and the site on http://127.0.0.1:$(PORT) — Ctrl-C stops both."
 	DEBUG=1 $(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \

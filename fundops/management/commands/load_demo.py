@@ -5,6 +5,7 @@ command twice changes nothing. The demo users' passwords and second-factor secre
 the command runs only with DEBUG on (or DEMO_DATA_ALLOWED), never on a production configuration.
 """
 import importlib
+import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -41,7 +42,8 @@ class Command(BaseCommand):
                 module.load(self.stdout)
         from fundops.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, DEMO_TOTP_USERS, DEMO_USERS
 
-        self.stdout.write(self.style.SUCCESS("Demo loaded. Sign in at http://127.0.0.1:8000/ with:"))
+        port = os.environ.get("PORT", "8000")  # `make run` passes the port it serves on
+        self.stdout.write(self.style.SUCCESS(f"Demo loaded. Sign in at http://127.0.0.1:{port}/ with:"))
         for username, role_label in DEMO_USERS:
             second = "  + 6-digit code" if username in DEMO_TOTP_USERS else ""
             self.stdout.write(f"  {role_label:<26} {username:<12} password: {DEMO_PASSWORD}{second}")
